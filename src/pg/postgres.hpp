@@ -1,0 +1,38 @@
+// The one place C++ code includes PostgreSQL's C headers. Code under src/core and
+// src/template must never include this file: it stays PG-free and unit-testable.
+#pragma once
+
+#ifdef MC_PG_FREE
+#error "src/pg/postgres.hpp included from PG-free code"
+#endif
+
+// PostgreSQL 15 leaves PGDLLEXPORT empty; the module is built with -fvisibility=hidden, so the
+// symbols PostgreSQL looks up (magic block, _PG_init, SQL functions) are exported through it.
+#define PGDLLEXPORT __attribute__((visibility("default")))
+
+extern "C" {
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+}
+
+// PostgreSQL's c.h defines these as macros; they clash with the C++ standard library.
+#ifdef Max
+#undef Max
+#endif
+#ifdef Min
+#undef Min
+#endif
+#ifdef gettext
+#undef gettext
+#endif
+#ifdef dgettext
+#undef dgettext
+#endif
+#ifdef ngettext
+#undef ngettext
+#endif
+#ifdef dngettext
+#undef dngettext
+#endif
