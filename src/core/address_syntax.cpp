@@ -84,32 +84,32 @@ std::string_view domain_error(std::string_view domain) {
 }  // namespace
 
 std::string_view email_syntax_error(std::string_view email) {
-  if (email.empty()) return "is empty";
-  if (email.size() > 254) return "is longer than 254 characters";
+  if (email.empty()) return "the address is empty";
+  if (email.size() > 254) return "the address is longer than 254 characters";
   std::size_t at = email.rfind('@');
-  if (at == std::string_view::npos) return "has no @";
+  if (at == std::string_view::npos) return "there is no @";
   std::string_view error = local_part_error(email.substr(0, at));
   if (!error.empty()) return error;
   return domain_error(email.substr(at + 1));
 }
 
 std::string_view phone_syntax_error(std::string_view phone) {
-  if (phone.empty()) return "is empty";
-  if (phone.size() > 32) return "is longer than 32 characters";
+  if (phone.empty()) return "the number is empty";
+  if (phone.size() > 32) return "the number is longer than 32 characters";
   std::size_t digits = 0;
   for (std::size_t i = 0; i < phone.size(); ++i) {
     char c = phone[i];
     if (c >= '0' && c <= '9') {
       ++digits;
     } else if (c == '+') {
-      if (i != 0) return "has a + that is not at the start";
+      if (i != 0) return "a + stands elsewhere than at the start";
     } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-      return "has a character that is not a digit, +, space, dot, dash or parenthesis";
+      return "a character is not a digit, +, space, dot, dash or parenthesis";
     }
   }
   // E.164 numbers have at most 15 digits; fewer than 6 is no reachable number.
-  if (digits < 6) return "has fewer than 6 digits";
-  if (digits > 15) return "has more than 15 digits (E.164)";
+  if (digits < 6) return "there are fewer than 6 digits";
+  if (digits > 15) return "there are more than 15 digits (E.164)";
   return {};
 }
 

@@ -54,13 +54,13 @@ std::optional<Refusal> validate_event(const EventFields& e, const IntakeLimits& 
     std::string_view error = email_syntax_error(*e.email);
     if (!error.empty())
       return refuse(RefusalKind::InvalidSyntax, EventField::Email, naming,
-                    "is not a valid email address: it " + std::string(error));
+                    "is not a valid email address: " + std::string(error));
   }
   if (e.mobile_phone) {
     std::string_view error = phone_syntax_error(*e.mobile_phone);
     if (!error.empty())
       return refuse(RefusalKind::InvalidSyntax, EventField::MobilePhone, naming,
-                    "is not a valid phone number: it " + std::string(error));
+                    "is not a valid phone number: " + std::string(error));
   }
   if (auto r = check_key_text(e.external_id, EventField::ExternalId, naming)) return r;
   if (auto r = check_key_text(e.origin, EventField::Origin, naming)) return r;

@@ -68,16 +68,24 @@ auto call(Fn&& fn) -> decltype(fn()) {
   sigjmp_buf local;
   if (sigsetjmp(local, 0) == 0) {
     PG_exception_stack = &local;
-    if constexpr (std::is_void_v<Result>) {
-      fn();
+    // A C++ exception thrown by fn must not leave PG_exception_stack pointing at this frame.
+    auto restore = [&] {
       PG_exception_stack = saved_exception_stack;
       error_context_stack = saved_context_stack;
-      return;
-    } else {
-      Result result = fn();
-      PG_exception_stack = saved_exception_stack;
-      error_context_stack = saved_context_stack;
-      return result;
+    };
+    try {
+      if constexpr (std::is_void_v<Result>) {
+        fn();
+        restore();
+        return;
+      } else {
+        Result result = fn();
+        restore();
+        return result;
+      }
+    } catch (...) {
+      restore();
+      throw;
     }
   }
   PG_exception_stack = saved_exception_stack;

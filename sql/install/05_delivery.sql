@@ -1,0 +1,47 @@
+-- A delivery groups the messages of one published template for one month.
+CREATE TABLE mc.delivery (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  published_template_id bigint REFERENCES mc.published_template (id) ON DELETE SET NULL,
+  template_name text NOT NULL,
+  month date NOT NULL CHECK (month = date_trunc('month', month)),
+  channel mc.channel NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (template_name, month)
+);
+COMMENT ON TABLE mc.delivery IS 'Monthly delivery of one published template';
+
+-- One row per processed event: the rendered message, its address and its delivery outcome.
+CREATE TABLE mc.delivery_log (
+  event_id bigint PRIMARY KEY,
+  status mc.delivery_status NOT NULL DEFAULT 'pending',
+  channel mc.channel NOT NULL,
+  delivery_id bigint NOT NULL REFERENCES mc.delivery (id),
+  attempts integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_modified_at timestamptz NOT NULL DEFAULT now(),
+  lease_until timestamptz,
+  queue text NOT NULL CHECK (queue IN ('rt', 'batch')),
+  address text NOT NULL,
+  sender text,
+  subject text,
+  body_html text,
+  body_text text,
+  push_data text,
+  webhook_url text,
+  failure_reason text
+) WITH (fillfactor = 85);
+CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
+CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
+COMMENT ON TABLE mc.delivery_log IS 'Rendered messages and their delivery outcome, one per event';
+
+-- Addresses the delivery refuses to send to; their events are ignored.
+CREATE TABLE mc.quarantine (
+  channel mc.channel NOT NULL,
+  address text NOT NULL,
+  reason text NOT NULL,
+  error_count integer NOT NULL DEFAULT 1,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (channel, address)
+);
+COMMENT ON TABLE mc.quarantine IS 'Quarantined (denylisted) addresses per channel';

@@ -1,0 +1,10 @@
+// Library entry: the magic block and the one-time set-up of a backend that loads us.
+#include "pg/postgres.hpp"
+#include "settings/settings_cache.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+PGDLLEXPORT void _PG_init(void);
+}
+
+void _PG_init(void) { mc::settings::register_invalidation(); }

@@ -1,0 +1,21 @@
+// mc.settings, cached per backend. A statement trigger on the table sends a relcache
+// invalidation for it (a transactional wake-up every backend receives, as pg_cron does
+// for its job table), and the callback registered in _PG_init drops the cached copy.
+#pragma once
+
+#include <cstddef>
+
+namespace mc::settings {
+
+struct Settings {
+  int instance_id = 0;
+  std::size_t max_ctx_bytes = 65536;
+};
+
+// The current settings; loads them (through SPI) when the cache is empty. May throw PgError.
+const Settings& current();
+
+// Registers the invalidation callback; called once from _PG_init.
+void register_invalidation();
+
+}  // namespace mc::settings
