@@ -339,7 +339,9 @@ void insert_spi_unsafe(Queue queue, const TableInfo* info, const EventRecord* re
         elog(ERROR, "event insert failed: %s", SPI_result_code_string(rc));
       found = first_id(&id);
       if (!found && r.text[kIdempotencyKey].present) {
-        rc = SPI_execute_plan(plans->lookup, &values[kIdempotencyKey], nullptr, true, 1);
+        // Not read-only: a fresh snapshot sees the first event whether this same call
+        // inserted it (a key repeated in one batch) or another transaction committed it.
+        rc = SPI_execute_plan(plans->lookup, &values[kIdempotencyKey], nullptr, false, 1);
         if (rc != SPI_OK_SELECT)
           elog(ERROR, "idempotency lookup failed: %s", SPI_result_code_string(rc));
         found = first_id(&id);

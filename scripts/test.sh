@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test layer: GoogleTest (CTest), then pgTAP and isolation specs in a throwaway
+# PostgreSQL cluster with pg_cron preloaded. Installs its own dependencies (Debian 12, root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+
+echo "== unit tests (GoogleTest via CTest)"
+ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+echo "== SQL tests (pgTAP, isolation) in a throwaway cluster"
+pg_virtualenv -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
+  -o max_worker_processes=16 bash test/run-sql-tests.sh

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs inside pg_virtualenv (PGHOST, PGPORT, PGUSER are set): pgTAP suites, then isolation specs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS mc_test" \
+  -c "CREATE DATABASE mc_test"
+psql -X -q -v ON_ERROR_STOP=1 -d mc_test -c "CREATE EXTENSION pgtap" \
+  -c "CREATE EXTENSION message_center"
+
+echo "-- pgTAP"
+pg_prove -d mc_test --failures test/pgtap/*.sql
+
+echo "-- isolation"
+isolation_dir=$(dirname "$(pg_config --pgxs)")/../test/isolation
+specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
+out=$(mktemp -d)
+if ! "$isolation_dir/pg_isolation_regress" --use-existing --dbname=mc_isolation \
+    --load-extension=message_center --inputdir=test/isolation --outputdir="$out" \
+    --bindir="$(pg_config --bindir)" $specs; then
+  cat "$out/regression.diffs" 2>/dev/null || true
+  exit 1
+fi
