@@ -15,7 +15,7 @@ echo "-- isolation"
 isolation_dir=$(dirname "$(pg_config --pgxs)")/../test/isolation
 specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
 out=$(mktemp -d)
-if ! "$isolation_dir/pg_isolation_regress" --use-existing --dbname=mc_isolation \
+if ! "$isolation_dir/pg_isolation_regress" --dbname=mc_isolation \
     --load-extension=message_center --inputdir=test/isolation --outputdir="$out" \
     --bindir="$(pg_config --bindir)" $specs; then
   cat "$out/regression.diffs" 2>/dev/null || true
