@@ -3,8 +3,7 @@ EXTENSION  = message_center
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big = message_center
 
-SRCS = $(sort $(wildcard src/*.cpp src/core/*.cpp src/pg/*.cpp src/intake/*.cpp \
-                         src/settings/*.cpp src/template/*.cpp src/render/*.cpp))
+SRCS = $(sort $(wildcard src/*.cpp src/*/*.cpp))
 OBJS = $(SRCS:.cpp=.o)
 
 # The install script is stitched from one SQL object per file, in file-name order.
@@ -28,7 +27,8 @@ include $(PGXS)
 # This PGXS builds LLVM bitcode with clang and does not pass PG_CXXFLAGS to it.
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 
-$(DATA_built): $(SQL_PARTS) $(EXTENSION).control
+# The directory too: adding or removing a part changes its time.
+$(DATA_built): $(SQL_PARTS) sql/install $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
 
 .PHONY: format

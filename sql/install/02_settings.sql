@@ -7,6 +7,11 @@ CREATE TABLE mc.settings (
   rt_pending_threshold integer NOT NULL DEFAULT 1000 CHECK (rt_pending_threshold > 0),
   batch_pending_threshold integer NOT NULL DEFAULT 1000000 CHECK (batch_pending_threshold > 0),
   max_processing_attempts integer NOT NULL DEFAULT 5 CHECK (max_processing_attempts > 0),
+  retry_backoff interval NOT NULL DEFAULT '10 seconds' CHECK (retry_backoff > '0'),
+  processing_batch_size integer NOT NULL DEFAULT 1000 CHECK (processing_batch_size BETWEEN 1 AND 100000),
+  -- Optional: called once per batch as fn(ids bigint[]) RETURNS TABLE (event_id bigint, data jsonb);
+  -- templates see the data under the root key "enrichment".
+  enrichment_function regproc,
   event_retention interval NOT NULL DEFAULT '30 days' CHECK (event_retention > '0'),
   delivery_log_retention interval NOT NULL DEFAULT '180 days' CHECK (delivery_log_retention > '0'),
   archive_retention interval NOT NULL DEFAULT '360 days' CHECK (archive_retention > '0')
@@ -15,10 +20,12 @@ COMMENT ON TABLE mc.settings IS 'Instance settings (one row); change with UPDATE
 INSERT INTO mc.settings DEFAULT VALUES;
 SELECT pg_catalog.pg_extension_config_dump('mc.settings', '');
 
-CREATE FUNCTION mc._settings_changed() RETURNS trigger
-  LANGUAGE c AS 'MODULE_PATHNAME', 'mc_settings_changed';
-CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON mc.settings
-  FOR EACH STATEMENT EXECUTE FUNCTION mc._settings_changed();
+-- Statement trigger: a relcache invalidation of the table it is on, which every backend's
+-- caches of that table's content listen to.
+CREATE FUNCTION mc._invalidate_cache() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mc_invalidate_cache';
+CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mc.settings
+  FOR EACH STATEMENT EXECUTE FUNCTION mc._invalidate_cache();
 -- Intake reads the settings as the pushing user (through the CHECK constraint too); none
 -- of them is secret.
 GRANT SELECT ON mc.settings TO PUBLIC;

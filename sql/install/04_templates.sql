@@ -42,6 +42,14 @@ CREATE INDEX published_template_route
   ON mc.published_template (queue, event_type, channel, language, published_at DESC);
 COMMENT ON TABLE mc.published_template IS 'Published template copies per queue, read by routing';
 
+-- Shared blocks that template parts include with {{> name}} (headers, footers, layouts).
+CREATE TABLE mc.partial (
+  name text PRIMARY KEY CHECK (name ~ '^[A-Za-z][A-Za-z0-9_.-]{0,62}$'),
+  body text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mc.partial IS 'Mustache partials shared by templates ({{> name}})';
+
 -- Test ("seed") addresses with a sample ctx to preview a template before publishing.
 CREATE TABLE mc.seed_address (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

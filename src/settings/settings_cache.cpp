@@ -8,7 +8,6 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "commands/trigger.h"
 }
 
 namespace mc::settings {
@@ -22,21 +21,38 @@ void on_relcache_invalidation(Datum, Oid relid) {
   if (relid == InvalidOid || relid == settings_relid) valid = false;
 }
 
-// Reads the one row of mc.settings. No C++ objects: runs inside pg::call.
-void load_unsafe(Settings* out, Oid* relid) {
+// Reads the one row of mc.settings into PODs. No C++ objects: runs inside pg::call.
+struct RawSettings {
+  int instance_id, max_ctx_bytes, max_attempts, batch_size;
+  int64 backoff_micros;
+  char* enrichment_function;  // palloc'd or null
+  bool found;
+};
+
+void load_unsafe(RawSettings* out, Oid* relid) {
   Oid nsp = get_namespace_oid("mc", true);
   *relid = OidIsValid(nsp) ? get_relname_relid("settings", nsp) : InvalidOid;
   if (!OidIsValid(*relid)) return;  // the extension is being created or dropped: defaults
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  int rc = SPI_execute("SELECT instance_id::int4, max_ctx_bytes FROM mc.settings", true, 1);
-  if (rc != SPI_OK_SELECT)
-    elog(ERROR, "reading mc.settings failed: %s", SPI_result_code_string(rc));
+  int rc = SPI_execute(
+      "SELECT instance_id::int4, max_ctx_bytes, max_processing_attempts, processing_batch_size, "
+      "(extract(epoch FROM retry_backoff) * 1000000)::int8, enrichment_function::text "
+      "FROM mc.settings",
+      true, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.settings failed: %s", SPI_result_code_string(rc));
   if (SPI_processed == 1) {
+    HeapTuple row = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
     bool isnull;
-    Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-    if (!isnull) out->instance_id = DatumGetInt32(id);
-    Datum max_ctx = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-    if (!isnull) out->max_ctx_bytes = static_cast<std::size_t>(DatumGetInt32(max_ctx));
+    out->found = true;
+    out->instance_id = DatumGetInt32(SPI_getbinval(row, desc, 1, &isnull));
+    out->max_ctx_bytes = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
+    out->max_attempts = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+    out->batch_size = DatumGetInt32(SPI_getbinval(row, desc, 4, &isnull));
+    out->backoff_micros = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+    char* function = SPI_getvalue(row, desc, 6);
+    // Copied out of the SPI context, which SPI_finish frees.
+    out->enrichment_function = function ? MemoryContextStrdup(TopMemoryContext, function) : nullptr;
   }
   SPI_finish();
 }
@@ -45,9 +61,21 @@ void load_unsafe(Settings* out, Oid* relid) {
 
 const Settings& current() {
   if (!valid) {
-    Settings fresh;
+    RawSettings raw{};
     Oid relid = InvalidOid;
-    pg::call([&] { load_unsafe(&fresh, &relid); });
+    pg::call([&] { load_unsafe(&raw, &relid); });
+    Settings fresh;
+    if (raw.found) {
+      fresh.instance_id = raw.instance_id;
+      fresh.max_ctx_bytes = static_cast<std::size_t>(raw.max_ctx_bytes);
+      fresh.max_processing_attempts = raw.max_attempts;
+      fresh.processing_batch_size = raw.batch_size;
+      fresh.retry_backoff_micros = raw.backoff_micros;
+      if (raw.enrichment_function) {
+        fresh.enrichment_function = std::string(raw.enrichment_function);
+        pfree(raw.enrichment_function);  // cannot fail: a chunk of TopMemoryContext
+      }
+    }
     cached = fresh;
     settings_relid = relid;
     valid = OidIsValid(relid);
@@ -61,14 +89,3 @@ void register_invalidation() {
 }
 
 }  // namespace mc::settings
-
-// Statement trigger on mc.settings: every backend drops its cached copy at its next command.
-MC_FUNCTION(mc_settings_changed) {
-  if (!CALLED_AS_TRIGGER(fcinfo))
-    throw mc::pg::SqlError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                           "mc._settings_changed() must be called as a trigger");
-  auto* trigger_data = reinterpret_cast<TriggerData*>(fcinfo->context);
-  Oid relid = RelationGetRelid(trigger_data->tg_relation);
-  mc::pg::call([relid] { CacheInvalidateRelcacheByRelid(relid); });
-  return PointerGetDatum(nullptr);
-}

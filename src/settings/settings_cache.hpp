@@ -4,12 +4,19 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 namespace mc::settings {
 
 struct Settings {
   int instance_id = 0;
   std::size_t max_ctx_bytes = 65536;
+  int max_processing_attempts = 5;
+  std::int64_t retry_backoff_micros = 10 * 1000000LL;
+  int processing_batch_size = 1000;
+  std::optional<std::string> enrichment_function;  // a quoted, qualified name (regproc::text)
 };
 
 // The current settings; loads them (through SPI) when the cache is empty. May throw PgError.

@@ -4,7 +4,7 @@ SELECT plan(9);
 
 SELECT mc.push_events('[{"type":"a","ctx":{}},{"type":"b","ctx":{}}]', 'rt');
 SELECT mc.push_events('[{"type":"c","ctx":{}},{"type":"d","ctx":{}},{"type":"e","ctx":{}}]', 'batch');
-UPDATE mc.batch_event SET status = 'sent' WHERE event_type = 'e';
+UPDATE mc.batch_event SET status = 'sent', processed_at = now() WHERE event_type = 'e';
 
 SELECT results_eq($$SELECT queue, count(*)::int FROM mc.event GROUP BY queue ORDER BY queue$$,
                   $$VALUES ('batch', 3), ('rt', 2)$$, 'mc.event shows both queues with a queue column');
