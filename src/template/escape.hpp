@@ -1,0 +1,17 @@
+// How interpolated values are written into each kind of message part.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mc::tmpl {
+
+enum class Escape {
+  Html,  // {{x}} escapes & < > " '; {{{x}}} and {{& x}} do not
+  None,  // text, SMS and push parts: nothing is escaped
+  Url,   // {{x}} percent-encodes all but RFC 3986 unreserved characters
+};
+
+void append_escaped(std::string& out, std::string_view text, Escape escape);
+
+}  // namespace mc::tmpl

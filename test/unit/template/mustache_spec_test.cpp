@@ -1,0 +1,133 @@
+// The official Mustache specification, read at run time from shared/conformance/mustache-spec
+// (never copied here): one test per case. Fails if a file is missing or the case count changes.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "template/compiled_template.hpp"
+#include "template/partial_resolver.hpp"
+#include "template/template_error.hpp"
+#include "template/template_renderer.hpp"
+#include "template/value.hpp"
+
+using mc::tmpl::Value;
+
+namespace {
+
+struct SpecCase {
+  std::string file, name, desc, template_source, expected;
+  nlohmann::json data, partials;
+};
+
+std::string spec_dir() {
+  const char* env = std::getenv("MC_MUSTACHE_SPEC_DIR");
+  return env ? env : MC_MUSTACHE_SPEC_DIR;
+}
+
+// Names the case instead of dumping its bytes in failure messages.
+void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.file << ": " << c.name; }
+
+const std::vector<std::string> kRequired = {"interpolation", "sections",   "inverted",
+                                            "comments",      "delimiters", "partials"};
+const std::vector<std::string> kOptional = {"~inheritance", "~dynamic-names"};
+
+std::vector<SpecCase> load(const std::vector<std::string>& files) {
+  std::vector<SpecCase> cases;
+  for (const auto& file : files) {
+    std::ifstream in(spec_dir() + "/" + file + ".json");
+    if (!in) {
+      cases.push_back({file, "MISSING_FILE", "", "", "", nullptr, nullptr});
+      continue;
+    }
+    nlohmann::json doc = nlohmann::json::parse(in);
+    for (const auto& t : doc["tests"])
+      cases.push_back({file, t["name"], t["desc"], t["template"], t["expected"], t["data"],
+                       t.contains("partials") ? t["partials"] : nlohmann::json::object()});
+  }
+  return cases;
+}
+
+Value to_value(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      return Value();
+    case nlohmann::json::value_t::boolean:
+      return Value::boolean(j.get<bool>());
+    case nlohmann::json::value_t::string:
+      return Value::string(j.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      Value v = Value::array();
+      for (const auto& item : j) v.push(to_value(item));
+      return v;
+    }
+    case nlohmann::json::value_t::object: {
+      Value v = Value::object();
+      for (auto it = j.begin(); it != j.end(); ++it) v.set(it.key(), to_value(it.value()));
+      return v;
+    }
+    default:
+      return Value::number(j.dump());
+  }
+}
+
+std::string render_case(const SpecCase& c) {
+  mc::tmpl::MapPartialResolver partials;
+  for (auto it = c.partials.begin(); it != c.partials.end(); ++it)
+    partials.add(it.key(), it.value().get<std::string>());
+  Value data = to_value(c.data);
+  mc::tmpl::ValueSource source;
+  mc::tmpl::RenderOptions options;
+  options.partials = &partials;
+  std::string out;
+  mc::tmpl::render(*mc::tmpl::compile(c.template_source), source, mc::tmpl::ValueSource::ref(data),
+                   options, out);
+  return out;
+}
+
+class RequiredSpec : public testing::TestWithParam<SpecCase> {};
+class OptionalSpec : public testing::TestWithParam<SpecCase> {};
+
+TEST_P(RequiredSpec, Renders) {
+  const SpecCase& c = GetParam();
+  ASSERT_NE(c.name, "MISSING_FILE") << spec_dir() << "/" << c.file << ".json is missing";
+  EXPECT_EQ(render_case(c), c.expected) << c.desc << "\ntemplate: " << c.template_source;
+}
+
+// Optional cases the engine does not pass yet: a parent's or block's open and close tags
+// sharing a line and still counting as standalone, and re-indenting block content from its
+// definition site to its expansion site. Skipped, not hidden: the run lists them.
+const std::set<std::string> kKnownGaps = {
+    "Inherit", "Override parent with newlines", "Standalone parent", "Standalone block",
+    "Block reindentation", "Intrinsic indentation", "Nested block reindentation"};
+
+TEST_P(OptionalSpec, Renders) {
+  const SpecCase& c = GetParam();
+  ASSERT_NE(c.name, "MISSING_FILE") << spec_dir() << "/" << c.file << ".json is missing";
+  if (kKnownGaps.count(c.name)) {
+    EXPECT_NE(render_case(c), c.expected) << "now passes: remove it from kKnownGaps";
+    GTEST_SKIP() << "known gap: " << c.desc;
+  }
+  EXPECT_EQ(render_case(c), c.expected) << c.desc << "\ntemplate: " << c.template_source;
+}
+
+std::string case_name(const testing::TestParamInfo<SpecCase>& info) {
+  std::string name = info.param.file + "_" + info.param.name;
+  for (char& ch : name)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name + "_" + std::to_string(info.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mustache, RequiredSpec, testing::ValuesIn(load(kRequired)), case_name);
+INSTANTIATE_TEST_SUITE_P(Mustache, OptionalSpec, testing::ValuesIn(load(kOptional)), case_name);
+
+TEST(MustacheSpecSuite, HasEveryCase) {
+  EXPECT_EQ(load(kRequired).size(), 136u);
+  EXPECT_EQ(load(kOptional).size(), 48u);
+}
+
+}  // namespace
