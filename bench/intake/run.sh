@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Intake benchmark (bench/README.md, "Intake"): mc.push_event against a plain INSERT (pgbench),
+# mc.push_events(1,000) and COPY into mc.batch_event against a plain COPY (intake_bench), all
+# in one throwaway cluster, baselines measured in the same run. Reports; never asserts timing.
+#
+# On a fresh Debian 12 machine, as root: installs what it needs, builds and installs the
+# extension, builds intake_bench (CMake, build-bench/), runs everything inside pg_virtualenv,
+# prints the summary and writes it to bench/results/intake-<UTC time>.md.
+#
+# Knobs (environment):
+#   INTAKE_RUNS=5             measured runs per case (medians over them; at least 3 advised)
+#   INTAKE_DURATION=15        seconds per pgbench run
+#   INTAKE_CLIENTS="1 4 8"    pgbench client counts
+#   INTAKE_CALLS=200          intake_bench calls per run
+#   INTAKE_EVENTS_PER_CALL=1000
+#   INTAKE_PARTS="single batch"   which parts to run
+#   INTAKE_PG_OPTS="..."      extra server settings, space-separated guc=value, added to (and
+#                             overriding) the defaults below
+#   INTAKE_SKIP_SETUP=1       skip apt-get, make install and the CMake build (use what is there)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+BUILD="$REPO/build-bench"
+
+RUNS=${INTAKE_RUNS:-5}
+DURATION=${INTAKE_DURATION:-15}
+CLIENTS=${INTAKE_CLIENTS:-1 4 8}
+CALLS=${INTAKE_CALLS:-200}
+PER_CALL=${INTAKE_EVENTS_PER_CALL:-1000}
+PARTS=${INTAKE_PARTS:-single batch}
+
+# Server settings, the same for both sides of every comparison. pg_virtualenv adds fsync=off.
+# Larger shared_buffers and max_wal_size: no buffer eviction or checkpoint in the middle of a
+# run; autovacuum off: the runner VACUUMs and CHECKPOINTs between runs itself.
+PG_SETTINGS="shared_preload_libraries=pg_cron shared_buffers=1GB max_wal_size=8GB \
+checkpoint_timeout=30min autovacuum=off ${INTAKE_PG_OPTS:-}"
+
+log() { echo "[intake $(date -u +%H:%M:%S)] $*" >&2; }
+
+setup() {
+  local needed=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-client-15
+    libpq-dev cmake g++ pkg-config make libgtest-dev nlohmann-json3-dev)
+  # (libgtest-dev and nlohmann-json3-dev: the top-level CMakeLists.txt requires them.)
+  local missing=() p
+  for p in "${needed[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  log "building and installing the extension"
+  make -C "$REPO" -j"$(nproc)" >/dev/null
+  make -C "$REPO" install >/dev/null
+  log "building intake_bench in $BUILD"
+  cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" --target intake_bench -j"$(nproc)" >/dev/null
+}
+
+if [[ "${1:-}" != "--inside" ]]; then
+  [[ "${INTAKE_SKIP_SETUP:-0}" == 1 ]] || setup
+  [[ -x "$BUILD/intake_bench" ]] || { echo "missing $BUILD/intake_bench" >&2; exit 1; }
+  opts=()
+  for s in $PG_SETTINGS; do opts+=(-o "$s"); done
+  # -t: the cluster lives in a temporary directory, so concurrent pg_virtualenv users of this
+  # machine (tests) do not collide with it.
+  exec pg_virtualenv -t -v 15 "${opts[@]}" bash "${BASH_SOURCE[0]}" --inside
+fi
+
+# ---- Inside the throwaway cluster (PGHOST, PGPORT, ... exported by pg_virtualenv) ----
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+STARTED=$(date -u +%s)
+STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
+RESULTS_DIR="$REPO/bench/results"
+RESULT_FILE="$RESULTS_DIR/intake-$STAMP.md"
+RAW=$(mktemp)
+trap 'rm -f "$RAW"' EXIT
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1}
+  END {if (NR % 2) printf "%.1f", a[(NR + 1) / 2]; else printf "%.1f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.3f", a / b; else print "n/a"}'; }
+meets() { awk -v r="$1" -v t="$2" 'BEGIN {print (r != "n/a" && r >= t) ? "yes" : "**no**"}'; }
+
+reset_tables() { "${PSQL[@]}" -f "$HERE/reset.sql" >/dev/null; }
+
+"${PSQL[@]}" -f "$HERE/setup.sql" >/dev/null
+
+THREADS_MAX=$(nproc)
+# One pgbench run; prints its tps (excluding connection time).
+pgbench_tps() {
+  local script=$1 clients=$2 threads out
+  threads=$((clients < THREADS_MAX ? clients : THREADS_MAX))
+  reset_tables
+  out=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION" -f "$HERE/$script" 2>&1) ||
+    { echo "$out" >&2; return 1; }
+  awk '/^tps = / {print $3; exit}' <<<"$out"
+}
+
+declare -A SINGLE_OURS SINGLE_BASE BATCH
+if [[ " $PARTS " == *" single "* ]]; then
+  for c in $CLIENTS; do
+    ours=() base=()
+    for ((r = 1; r <= RUNS; r++)); do
+      # Alternate which side goes first, to cancel drift.
+      if ((r % 2)); then order="push_event plain_insert"; else order="plain_insert push_event"; fi
+      for side in $order; do
+        tps=$(pgbench_tps "$side.sql" "$c")
+        log "single-row $side clients=$c run $r/$RUNS: $tps tps"
+        echo "single $side $c $r $tps" >>"$RAW"
+        if [[ $side == push_event ]]; then ours+=("$tps"); else base+=("$tps"); fi
+      done
+    done
+    SINGLE_OURS[$c]=$(median "${ours[@]}")
+    SINGLE_BASE[$c]=$(median "${base[@]}")
+  done
+fi
+
+BATCH_MODES=(copy_plain push_events copy_batch)
+if [[ " $PARTS " == *" batch "* ]]; then
+  declare -A values
+  for ((r = 1; r <= RUNS; r++)); do
+    # Rotate and reverse the order from run to run.
+    n=${#BATCH_MODES[@]}
+    order=()
+    for ((k = 0; k < n; k++)); do order+=("${BATCH_MODES[$(((k + r - 1) % n))]}"); done
+    if ((r % 2 == 0)); then order=("${order[2]}" "${order[1]}" "${order[0]}"); fi
+    for mode in "${order[@]}"; do
+      reset_tables
+      line=$("$BUILD/intake_bench" "$mode" "$CALLS" "$PER_CALL")
+      rps=$(sed -n 's/.*rows_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
+      log "batch $mode run $r/$RUNS: $rps rows/s ($line)"
+      echo "batch $mode $PER_CALL $r $rps" >>"$RAW"
+      values[$mode]="${values[$mode]:-} $rps"
+    done
+  done
+  for mode in "${BATCH_MODES[@]}"; do
+    # shellcheck disable=SC2086
+    BATCH[$mode]=$(median ${values[$mode]})
+  done
+fi
+
+# ---- Summary ----
+ELAPSED=$(($(date -u +%s) - STARTED))
+PGVERSION_FULL=$("${PSQL[@]}" -Atc "SELECT version()")
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+
+summary() {
+  echo "# Intake benchmark, $STAMP"
+  echo
+  echo "- commit $COMMIT (work tree as built: the extension installed from $REPO)"
+  echo "- $(nproc) cores, ${CPU:-unknown CPU}; $PGVERSION_FULL"
+  echo "- server: fsync=off (pg_virtualenv), $PG_SETTINGS"
+  echo "- runs per case: $RUNS (medians); pgbench -M prepared, ${DURATION}s per run, -j min(clients, $(nproc));"
+  echo "  intake_bench: $CALLS calls x $PER_CALL events per run; tables truncated, vacuumed and"
+  echo "  checkpointed before every measured run; sides alternated run by run"
+  echo "- wall time: ${ELAPSED}s"
+  echo
+  echo "| Benchmark | Clients | Ours (median) | Baseline (median) | Ratio | Target | Met |"
+  echo "|---|---:|---:|---:|---:|---:|:---:|"
+  local c rt
+  if [[ " $PARTS " == *" single "* ]]; then
+    for c in $CLIENTS; do
+      rt=$(ratio "${SINGLE_OURS[$c]}" "${SINGLE_BASE[$c]}")
+      echo "| push_event vs INSERT (tps) | $c | ${SINGLE_OURS[$c]} | ${SINGLE_BASE[$c]} | $rt | >= 0.90 | $(meets "$rt" 0.9) |"
+    done
+  fi
+  if [[ " $PARTS " == *" batch "* ]]; then
+    rt=$(ratio "${BATCH[push_events]}" "${BATCH[copy_plain]}")
+    echo "| push_events($PER_CALL) vs plain COPY (rows/s) | 1 | ${BATCH[push_events]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
+    rt=$(ratio "${BATCH[copy_batch]}" "${BATCH[copy_plain]}")
+    echo "| COPY mc.batch_event vs plain COPY (rows/s) | 1 | ${BATCH[copy_batch]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
+  fi
+  echo
+  echo "Every run (part, case, clients or events per call, run, tps or rows/s):"
+  echo
+  echo '```'
+  cat "$RAW"
+  echo '```'
+}
+
+mkdir -p "$RESULTS_DIR"
+summary | tee "$RESULT_FILE"
+log "written to $RESULT_FILE"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of bench/ one after the other (see bench/README.md). Each runner installs
+# what it needs, starts its own throwaway cluster, prints its summary and writes it under
+# bench/results/. Benchmarks report; a missed target never fails this script, a broken
+# benchmark does (after the others have run). One line per benchmark below.
+set -uo pipefail
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+failed=()
+run() { bash "$@" || failed+=("$*"); }
+
+run "$BENCH/intake/run.sh"
+
+if ((${#failed[@]})); then
+  echo "bench/run.sh: failed: ${failed[*]}" >&2
+  exit 1
+fi
