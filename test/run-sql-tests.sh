@@ -21,3 +21,6 @@ if ! "$isolation_dir/pg_isolation_regress" --dbname=mc_isolation \
   cat "$out/regression.diffs" 2>/dev/null || true
   exit 1
 fi
+
+echo "-- end to end: pg_cron workflows"
+bash test/e2e/cron_workflows.sh

@@ -14,11 +14,16 @@ namespace {
 
 Oid element_type(DatumColumn::Kind kind) {
   switch (kind) {
-    case DatumColumn::Kind::Int8: return INT8OID;
-    case DatumColumn::Kind::Int4: return INT4OID;
-    case DatumColumn::Kind::Text: return TEXTOID;
-    case DatumColumn::Kind::TimestampTz: return TIMESTAMPTZOID;
-    case DatumColumn::Kind::Jsonb: return JSONBOID;
+    case DatumColumn::Kind::Int8:
+      return INT8OID;
+    case DatumColumn::Kind::Int4:
+      return INT4OID;
+    case DatumColumn::Kind::Text:
+      return TEXTOID;
+    case DatumColumn::Kind::TimestampTz:
+      return TIMESTAMPTZOID;
+    case DatumColumn::Kind::Jsonb:
+      return JSONBOID;
   }
   return TEXTOID;
 }
@@ -38,11 +43,16 @@ Datum build_array_unsafe(Oid element, Datum* values, bool* nulls, int n) {
 
 Oid DatumColumn::array_type() const {
   switch (kind_) {
-    case Kind::Int8: return INT8ARRAYOID;
-    case Kind::Int4: return INT4ARRAYOID;
-    case Kind::Text: return TEXTARRAYOID;
-    case Kind::TimestampTz: return TIMESTAMPTZARRAYOID;
-    case Kind::Jsonb: return JSONBARRAYOID;
+    case Kind::Int8:
+      return INT8ARRAYOID;
+    case Kind::Int4:
+      return INT4ARRAYOID;
+    case Kind::Text:
+      return TEXTARRAYOID;
+    case Kind::TimestampTz:
+      return TIMESTAMPTZARRAYOID;
+    case Kind::Jsonb:
+      return JSONBARRAYOID;
   }
   return TEXTARRAYOID;
 }

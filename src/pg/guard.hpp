@@ -150,4 +150,4 @@ Datum enter(Fn&& fn) {
     return mc::pg::enter([fcinfo]() -> Datum { return NAME##_cpp(fcinfo); }); \
   }                                                                           \
   }                                                                           \
-  static Datum NAME##_cpp(FunctionCallInfo fcinfo)
+  static Datum NAME##_cpp([[maybe_unused]] FunctionCallInfo fcinfo)

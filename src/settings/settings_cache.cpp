@@ -39,7 +39,8 @@ void load_unsafe(RawSettings* out, Oid* relid) {
       "(extract(epoch FROM retry_backoff) * 1000000)::int8, enrichment_function::text "
       "FROM mc.settings",
       true, 1);
-  if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.settings failed: %s", SPI_result_code_string(rc));
+  if (rc != SPI_OK_SELECT)
+    elog(ERROR, "reading mc.settings failed: %s", SPI_result_code_string(rc));
   if (SPI_processed == 1) {
     HeapTuple row = SPI_tuptable->vals[0];
     TupleDesc desc = SPI_tuptable->tupdesc;

@@ -34,7 +34,7 @@ SELECT throws_ok($$UPDATE mc.settings SET max_ctx_bytes = 1$$, '42501', NULL, 'r
 RESET ROLE;
 
 SET ROLE mc_test_author;
-SELECT lives_ok($$INSERT INTO mc.template (name, event_type, subject) VALUES ('order', 'order_confirmed', 'Order {{ctx.id}}')$$,
+SELECT lives_ok($$INSERT INTO mc.template (name, event_type, subject, body_text) VALUES ('order', 'order_confirmed', 'Order {{ctx.id}}', 'Thanks')$$,
                 'author: writes templates');
 SELECT throws_ok($$SELECT mc.push_event('{"type":"t","ctx":{}}')$$, '42501', NULL, 'author: cannot push');
 RESET ROLE;
