@@ -90,39 +90,62 @@ reset_tables() { "${PSQL[@]}" -f "$HERE/reset.sql" >/dev/null; }
 
 "${PSQL[@]}" -f "$HERE/setup.sql" >/dev/null
 
+# Server CPU, a second, diagnostic measure: wall-clock throughput on a shared 2-core machine
+# moves with whatever else runs there, the CPU time the backends spend per event much less.
+# Backends are children of the postmaster: once they exit, the kernel adds their user+system
+# time to the postmaster's cutime+cstime (/proc/PID/stat fields 16, 17). Every client below
+# connects, works and disconnects, so the difference around a run is that run's backends'
+# CPU (background processes such as the WAL writer are not counted).
+PM_PID=$(head -1 "$("${PSQL[@]}" -Atc "SHOW data_directory")/postmaster.pid")
+CLK_TCK=$(getconf CLK_TCK)
+backend_ticks() {
+  sleep 0.3  # let the postmaster reap the backends that just exited
+  awk '{print $16 + $17}' "/proc/$PM_PID/stat"
+}
+cpu_us_per() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}'; }
+
 THREADS_MAX=$(nproc)
-# One pgbench run; prints its tps (excluding connection time).
-pgbench_tps() {
-  local script=$1 clients=$2 threads out
+# One pgbench run; prints its tps (excluding connection time) and backend CPU us per event.
+pgbench_run() {
+  local script=$1 clients=$2 threads out before after tx
   threads=$((clients < THREADS_MAX ? clients : THREADS_MAX))
   reset_tables
+  before=$(backend_ticks)
   out=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$DURATION" -f "$HERE/$script" 2>&1) ||
     { echo "$out" >&2; return 1; }
-  awk '/^tps = / {print $3; exit}' <<<"$out"
+  after=$(backend_ticks)
+  tx=$(awk '/^number of transactions actually processed:/ {print $NF; exit}' <<<"$out")
+  echo "$(awk '/^tps = / {print $3; exit}' <<<"$out") $(cpu_us_per $((after - before)) "$tx")"
 }
 
-declare -A SINGLE_OURS SINGLE_BASE BATCH
+declare -A SINGLE_OURS SINGLE_BASE SINGLE_OURS_CPU SINGLE_BASE_CPU BATCH BATCH_CPU
 if [[ " $PARTS " == *" single "* ]]; then
   for c in $CLIENTS; do
-    ours=() base=()
+    ours=() base=() ours_cpu=() base_cpu=()
     for ((r = 1; r <= RUNS; r++)); do
       # Alternate which side goes first, to cancel drift.
       if ((r % 2)); then order="push_event plain_insert"; else order="plain_insert push_event"; fi
       for side in $order; do
-        tps=$(pgbench_tps "$side.sql" "$c")
-        log "single-row $side clients=$c run $r/$RUNS: $tps tps"
-        echo "single $side $c $r $tps" >>"$RAW"
-        if [[ $side == push_event ]]; then ours+=("$tps"); else base+=("$tps"); fi
+        read -r tps cpu < <(pgbench_run "$side.sql" "$c")
+        log "single-row $side clients=$c run $r/$RUNS: $tps tps, $cpu us backend CPU per event"
+        echo "single $side $c $r $tps $cpu" >>"$RAW"
+        if [[ $side == push_event ]]; then
+          ours+=("$tps") ours_cpu+=("$cpu")
+        else
+          base+=("$tps") base_cpu+=("$cpu")
+        fi
       done
     done
     SINGLE_OURS[$c]=$(median "${ours[@]}")
     SINGLE_BASE[$c]=$(median "${base[@]}")
+    SINGLE_OURS_CPU[$c]=$(median "${ours_cpu[@]}")
+    SINGLE_BASE_CPU[$c]=$(median "${base_cpu[@]}")
   done
 fi
 
 BATCH_MODES=(copy_plain push_events copy_batch)
 if [[ " $PARTS " == *" batch "* ]]; then
-  declare -A values
+  declare -A values cpus
   for ((r = 1; r <= RUNS; r++)); do
     # Rotate and reverse the order from run to run.
     n=${#BATCH_MODES[@]}
@@ -131,16 +154,23 @@ if [[ " $PARTS " == *" batch "* ]]; then
     if ((r % 2 == 0)); then order=("${order[2]}" "${order[1]}" "${order[0]}"); fi
     for mode in "${order[@]}"; do
       reset_tables
+      before=$(backend_ticks)
       line=$("$BUILD/intake_bench" "$mode" "$CALLS" "$PER_CALL")
+      after=$(backend_ticks)
       rps=$(sed -n 's/.*rows_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
-      log "batch $mode run $r/$RUNS: $rps rows/s ($line)"
-      echo "batch $mode $PER_CALL $r $rps" >>"$RAW"
+      # The warm-up call's rows count too: it is work the backend did.
+      cpu=$(cpu_us_per $((after - before)) $(((CALLS + 1) * PER_CALL)))
+      log "batch $mode run $r/$RUNS: $rps rows/s, $cpu us backend CPU per event ($line)"
+      echo "batch $mode $PER_CALL $r $rps $cpu" >>"$RAW"
       values[$mode]="${values[$mode]:-} $rps"
+      cpus[$mode]="${cpus[$mode]:-} $cpu"
     done
   done
   for mode in "${BATCH_MODES[@]}"; do
     # shellcheck disable=SC2086
     BATCH[$mode]=$(median ${values[$mode]})
+    # shellcheck disable=SC2086
+    BATCH_CPU[$mode]=$(median ${cpus[$mode]})
   done
 fi
 
@@ -177,7 +207,23 @@ summary() {
     echo "| COPY mc.batch_event vs plain COPY (rows/s) | 1 | ${BATCH[copy_batch]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
   fi
   echo
-  echo "Every run (part, case, clients or events per call, run, tps or rows/s):"
+  echo "Diagnostic, no target: backend CPU per event (user+system us of the run's backends"
+  echo "divided by the events they stored; lower is better; cost ratio = ours / baseline, so"
+  echo "1.10 means 10 % more server CPU per event). Less sensitive to other load than the above."
+  echo
+  echo "| Benchmark | Clients | Ours us/event | Baseline us/event | Cost ratio |"
+  echo "|---|---:|---:|---:|---:|"
+  if [[ " $PARTS " == *" single "* ]]; then
+    for c in $CLIENTS; do
+      echo "| push_event vs INSERT | $c | ${SINGLE_OURS_CPU[$c]} | ${SINGLE_BASE_CPU[$c]} | $(ratio "${SINGLE_OURS_CPU[$c]}" "${SINGLE_BASE_CPU[$c]}") |"
+    done
+  fi
+  if [[ " $PARTS " == *" batch "* ]]; then
+    echo "| push_events($PER_CALL) vs plain COPY | 1 | ${BATCH_CPU[push_events]} | ${BATCH_CPU[copy_plain]} | $(ratio "${BATCH_CPU[push_events]}" "${BATCH_CPU[copy_plain]}") |"
+    echo "| COPY mc.batch_event vs plain COPY | 1 | ${BATCH_CPU[copy_batch]} | ${BATCH_CPU[copy_plain]} | $(ratio "${BATCH_CPU[copy_batch]}" "${BATCH_CPU[copy_plain]}") |"
+  fi
+  echo
+  echo "Every run (part, case, clients or events per call, run, tps or rows/s, backend us/event):"
   echo
   echo '```'
   cat "$RAW"
