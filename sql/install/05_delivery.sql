@@ -15,7 +15,9 @@ CREATE TABLE mc.delivery_log (
   event_id bigint PRIMARY KEY,
   status mc.delivery_status NOT NULL DEFAULT 'pending',
   channel mc.channel NOT NULL,
-  delivery_id bigint NOT NULL REFERENCES mc.delivery (id),
+  -- No foreign key: its per-row check (a locking lookup per message) would cost more than
+  -- the insert itself; processing writes only ids it has just read from mc.delivery.
+  delivery_id bigint NOT NULL,
   attempts integer NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL DEFAULT now(),
   last_modified_at timestamptz NOT NULL DEFAULT now(),

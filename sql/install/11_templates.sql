@@ -178,3 +178,9 @@ REVOKE ALL ON FUNCTION mc.create_template(text, text, text, text, text, text, te
 GRANT EXECUTE ON FUNCTION mc.create_template(text, text, text, text, text, text, text, text, text, text),
   mc.publish_template(text), mc.unpublish_template(text), mc.pause_template(text),
   mc.resume_template(text), mc.preview_template(text, jsonb) TO mc_template_manager;
+
+-- Benchmark hook (bench/render): renders per second of a template from jsonb, compiled once,
+-- rendered `iterations` times in the backend. partial is the text of {{> footer}}.
+CREATE FUNCTION mc._render_benchmark(template text, ctx jsonb, partial text, iterations integer)
+  RETURNS double precision LANGUAGE c AS 'MODULE_PATHNAME', 'mc_render_benchmark';
+REVOKE ALL ON FUNCTION mc._render_benchmark(text, jsonb, text, integer) FROM PUBLIC;

@@ -140,25 +140,3 @@ COMMENT ON VIEW mc.workflow_status IS 'pg_cron jobs of the workflows and their l
 REVOKE ALL ON FUNCTION mc.rt_events_processing(integer), mc.batch_events_processing(integer),
   mc.update_events_status(), mc.start_workflows(), mc.stop_workflows() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE mc.rt_events_loop(interval), mc.batch_events_loop(interval) FROM PUBLIC;
-
--- The delivery of a published template for the current month, created on first use.
--- Concurrent workers meet on the unique (template_name, month): one inserts, the other
--- waits for it and reads its row.
-CREATE FUNCTION mc._delivery_for(published_template_id bigint) RETURNS bigint
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  this_month constant date := date_trunc('month', now())::date;
-  template record;
-  found_id bigint;
-BEGIN
-  SELECT p.name, p.channel INTO template FROM mc.published_template p WHERE p.id = $1;
-  INSERT INTO mc.delivery AS d (published_template_id, template_name, month, channel)
-  VALUES ($1, template.name, this_month, template.channel)
-  ON CONFLICT (template_name, month) DO NOTHING
-  RETURNING d.id INTO found_id;
-  IF found_id IS NULL THEN
-    SELECT d.id INTO found_id FROM mc.delivery d
-    WHERE d.template_name = template.name AND d.month = this_month;
-  END IF;
-  RETURN found_id;
-END $$;

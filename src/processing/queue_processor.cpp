@@ -17,6 +17,7 @@
 #include "pg/guard.hpp"
 #include "pg/spi_statement.hpp"
 #include "processing/claimed_event.hpp"
+#include "processing/delivery_ids.hpp"
 #include "processing/message_renderer.hpp"
 #include "processing/outcome.hpp"
 #include "processing/published_templates.hpp"
@@ -106,7 +107,6 @@ SpiStatement quarantined = {
     {TEXTARRAYOID, TEXTARRAYOID},
     nullptr,
     InvalidOid};
-SpiStatement delivery_for = {"SELECT mc._delivery_for($1)", 1, {INT8OID}, nullptr, InvalidOid};
 
 struct ProcessingContext {
   Queue queue;
@@ -274,18 +274,13 @@ void mark_quarantined(const std::vector<ClaimedEvent>& events,
       outcomes[i].outcome = Outcome::Quarantined;
 }
 
-int64 delivery_id(int64 published_template_id) {
-  return pg::call([&] {
-    Datum value = Int64GetDatum(published_template_id);
-    pg::execute_unsafe(&delivery_for, &value, nullptr, false, 1);
-    bool isnull;
-    return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  });
-}
-
 void write_batch(const ProcessingContext& ctx, const std::vector<ClaimedEvent>& events,
                  const std::vector<EventOutcome>& outcomes) {
-  std::unordered_map<int, int64> deliveries;  // template index -> delivery id
+  std::vector<int64> routed_templates;
+  for (const EventOutcome& o : outcomes)
+    if (o.outcome == Outcome::Routed || o.outcome == Outcome::Quarantined)
+      routed_templates.push_back(ctx.templates->templates[o.template_index].id);
+  std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, ctx.now);
   DatumColumn log_event(DatumColumn::Kind::Int8), log_status(DatumColumn::Kind::Text),
       log_channel(DatumColumn::Kind::Text), log_delivery(DatumColumn::Kind::Int8),
       log_address(DatumColumn::Kind::Text), log_sender(DatumColumn::Kind::Text),
@@ -310,10 +305,7 @@ void write_batch(const ProcessingContext& ctx, const std::vector<ClaimedEvent>& 
     bool delivered = o.outcome == Outcome::Routed || o.outcome == Outcome::Quarantined;
     if (delivered) {
       const PublishedTemplate& t = ctx.templates->templates[o.template_index];
-      auto found = deliveries.find(o.template_index);
-      int64 delivery = found != deliveries.end()
-                           ? found->second
-                           : (deliveries[o.template_index] = delivery_id(t.id));
+      int64 delivery = deliveries.at(t.id);
       log_event.add_int8(e.id);
       log_status.add_text(o.outcome == Outcome::Routed ? "pending" : "ignored");
       log_channel.add_text(core::channel_name(static_cast<core::Channel>(e.channel)));

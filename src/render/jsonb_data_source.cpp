@@ -149,4 +149,10 @@ void JsonbDataSource::append_text(const DataRef& v, std::string& out) const {
   }
 }
 
+bool JsonbDataSource::text_view(const DataRef& v, std::string_view* out) const {
+  if (tag_of(v) != kString) return false;
+  *out = std::string_view(static_cast<const char*>(v.p), v.aux >> 8);
+  return true;
+}
+
 }  // namespace mc::render

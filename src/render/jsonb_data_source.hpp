@@ -35,6 +35,7 @@ class JsonbDataSource : public tmpl::DataSource {
   bool string_empty(const tmpl::DataRef& v) const override;
   // Numbers go through numeric_out (guarded: a PostgreSQL error becomes pg::PgError).
   void append_text(const tmpl::DataRef& v, std::string& out) const override;
+  bool text_view(const tmpl::DataRef& v, std::string_view* out) const override;
 };
 
 }  // namespace mc::render

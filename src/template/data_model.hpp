@@ -30,6 +30,8 @@ class DataSource {
   // The text of a scalar as Mustache prints it: strings as they are, numbers as their JSON
   // text, true/false; nothing for null, objects and arrays.
   virtual void append_text(const DataRef& value, std::string& out) const = 0;
+  // The text of a scalar without a copy, when the source holds it as text.
+  virtual bool text_view(const DataRef&, std::string_view*) const { return false; }
 };
 
 // Mustache truthiness, as in the JavaScript reference: false, null, "" and [] are falsey.

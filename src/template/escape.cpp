@@ -3,9 +3,21 @@
 namespace mc::tmpl {
 namespace {
 
+// Characters that need an entity: one table lookup per byte, runs appended whole.
+struct HtmlSpecial {
+  bool table[256] = {};
+  constexpr HtmlSpecial() {
+    table[static_cast<unsigned char>('&')] = table[static_cast<unsigned char>('<')] = true;
+    table[static_cast<unsigned char>('>')] = table[static_cast<unsigned char>('"')] = true;
+    table[static_cast<unsigned char>('\'')] = true;
+  }
+};
+constexpr HtmlSpecial kHtmlSpecial;
+
 void append_html(std::string& out, std::string_view text) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!kHtmlSpecial.table[static_cast<unsigned char>(text[i])]) continue;
     const char* entity = nullptr;
     switch (text[i]) {
       case '&':

@@ -13,6 +13,7 @@ class Renderer {
       : data_(data), options_(options), out_(out), start_(out.size()) {}
 
   void run(const Template& t, const DataRef& root) {
+    stack_.reserve(16);
     stack_.push_back(root);
     render_nodes(t.nodes);
   }
@@ -69,8 +70,11 @@ class Renderer {
   void variable(const Node& node) {
     DataRef value;
     if (!resolve(node.path, &value)) return;
+    std::string_view text;
     if (!node.escaped || options_.escape == Escape::None) {
       data_.append_text(value, out_);
+    } else if (data_.text_view(value, &text)) {
+      append_escaped(out_, text, options_.escape);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);

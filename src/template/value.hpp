@@ -49,6 +49,12 @@ class ValueSource : public DataSource {
   bool bool_value(const DataRef& v) const override { return get(v).bool_value(); }
   bool string_empty(const DataRef& v) const override { return get(v).text().empty(); }
   void append_text(const DataRef& v, std::string& out) const override;
+  bool text_view(const DataRef& v, std::string_view* out) const override {
+    const Value& value = get(v);
+    if (value.kind() != Kind::String && value.kind() != Kind::Number) return false;
+    *out = value.text();
+    return true;
+  }
 
  private:
   static const Value& get(const DataRef& v) { return *static_cast<const Value*>(v.p); }

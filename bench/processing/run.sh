@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Processing throughput: message_center's batch processing against the plain SQL baselines
+# (bench/processing/baseline.sql), draining the same backlog, with 1 and 2 workers, in one
+# throwaway cluster, medians of RUNS (default 3). EVENTS (default 200000) sets the backlog.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash scripts/build.sh
+export EVENTS=${EVENTS:-200000} RUNS=${RUNS:-3}
+inner=$(mktemp)
+cat >"$inner" <<'SH'
+set -euo pipefail
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+q -c "CREATE EXTENSION message_center" -f bench/processing/workload.sql -f bench/processing/baseline.sql \
+  -f bench/processing/setup.sql >/dev/null
+load() {  # a fresh backlog of $EVENTS events in mc.batch_event and the same rows in base.event
+  q -c "TRUNCATE mc.batch_event, mc.delivery_log, base.event, base.message, base.queue" \
+    -c "DELETE FROM mc.delivery" >/dev/null
+  for ((first = 1; first <= EVENTS; first += 10000)); do
+    q -c "SELECT count(*) FROM mc.push_events(bench.workload_events(10000, $first), 'batch')" >/dev/null
+  done
+  q -c "INSERT INTO base.event SELECT * FROM mc.batch_event" \
+    -c "INSERT INTO base.queue SELECT id FROM base.event" \
+    -c "VACUUM ANALYZE mc.batch_event, base.event, base.queue" -c "CHECKPOINT" >/dev/null
+}
+timed() {  # timed WORKERS COMMAND: events/s of WORKERS sessions running COMMAND until drained
+  local workers=$1 command=$2 start end
+  start=$(date +%s.%N)
+  for ((w = 0; w < workers; w++)); do q -c "$command" >/dev/null & done
+  wait
+  end=$(date +%s.%N)
+  python3 -c "print(round($EVENTS / ($end - $start)))"
+}
+for run in $(seq 1 "$RUNS"); do
+  for workers in 1 2; do
+    load
+    echo "mc $workers $(timed "$workers" "CALL mc.batch_events_loop('1 hour')")"
+    [ "$(q -c "SELECT count(*) FROM mc.batch_event WHERE status = 'pending_delivery'")" = "$EVENTS" ] ||
+      { echo "message_center did not process every event" >&2; exit 1; }
+    echo "update_style $workers $(timed "$workers" "CALL base.process_update_style()")"
+    q -c "TRUNCATE base.message" -c "VACUUM ANALYZE base.event" -c "CHECKPOINT" >/dev/null
+    echo "queue_style $workers $(timed "$workers" "CALL base.process_queue_style()")"
+    [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
+      { echo "baseline did not process every event" >&2; exit 1; }
+  done
+done
+SH
+pg_virtualenv -o shared_buffers=1GB -o max_wal_size=4GB -o checkpoint_timeout=30min \
+  bash "$inner" 2>/dev/null | tee /tmp/processing-bench.txt | grep -E '^(mc|update_style|queue_style) '
+python3 - <<'PY'
+import statistics, collections
+rows = collections.defaultdict(list)
+for line in open('/tmp/processing-bench.txt'):
+    p = line.split()
+    if len(p) == 3 and p[0] in ('mc', 'update_style', 'queue_style'):
+        rows[(p[0], int(p[1]))].append(int(p[2]))
+print("| workers | message_center events/s | baseline update style | baseline queue style | ratio vs faster baseline |")
+print("|---:|---:|---:|---:|---:|")
+for w in (1, 2):
+    m = statistics.median(rows[('mc', w)]); u = statistics.median(rows[('update_style', w)]); q = statistics.median(rows[('queue_style', w)])
+    print(f"| {w} | {m:,.0f} | {u:,.0f} | {q:,.0f} | {m / max(u, q):.2f}x |")
+PY
