@@ -22,10 +22,8 @@ dir=bench/render
 psql -X -q -At -v ON_ERROR_STOP=1 -c "CREATE EXTENSION message_center" >/dev/null
 ctx=$(cat $dir/ctx.json); tpl=$(cat $dir/order_confirmation.mustache); footer=$(cat $dir/footer.mustache)
 for i in $(seq 1 "$RUNS"); do
-  psql -X -q -At -v ON_ERROR_STOP=1 -v tpl="$tpl" -v footer="$footer" -v ctx="$ctx" \
-    -c "SELECT 'jsonb', mc._render_benchmark(:'tpl', :'ctx'::jsonb, :'footer', 200000)"
-  psql -X -q -At -v ON_ERROR_STOP=1 -v tpl="$tpl" -v footer="$footer" -v ctx="$ctx" \
-    -f $dir/sql_baseline.sql -c "SELECT 'replace', pg_temp.replace_renders_per_second()"
+  psql -X -q -At -v ON_ERROR_STOP=1 -v tpl="$tpl" -v footer="$footer" -v ctx="$ctx" -f $dir/jsonb.sql
+  psql -X -q -At -v ON_ERROR_STOP=1 -v tpl="$tpl" -v footer="$footer" -v ctx="$ctx" -f $dir/sql_baseline.sql
 done
 SH
 RUNS=$runs pg_virtualenv bash "$out/sql.sh" 2>/dev/null | grep -E '^(jsonb|replace)\|' >"$out/sql.txt"

@@ -32,3 +32,4 @@ BEGIN
   INTO total FROM bench_ctx c CROSS JOIN bench_tpl b;
   RETURN 20000 / extract(epoch FROM clock_timestamp() - t0);
 END $$;
+SELECT 'replace', pg_temp.replace_renders_per_second();

@@ -1,5 +1,7 @@
 #include "template/value.hpp"
 
+#include <cstring>
+
 namespace mc::tmpl {
 
 Value Value::boolean(bool b) {
@@ -39,8 +41,11 @@ Value Value::array(std::vector<Value> items) {
 
 const Value* Value::find(std::string_view key) const {
   if (kind_ != Kind::Object) return nullptr;
+  // Length and first byte rule out most members before a memcmp call.
   for (const Member& m : members_)
-    if (m.first == key) return &m.second;
+    if (m.first.size() == key.size() && (key.empty() || m.first[0] == key[0]) &&
+        std::memcmp(m.first.data(), key.data(), key.size()) == 0)
+      return &m.second;
   return nullptr;
 }
 
