@@ -1,5 +1,7 @@
 #include "template/template_renderer.hpp"
 
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "template/template_error.hpp"
@@ -7,10 +9,77 @@
 namespace mc::tmpl {
 namespace {
 
+// The output of one render, appended to with inline memcpy (std::string::append is an
+// out-of-line call per tag), and handed to the caller's string once at the end. One per thread,
+// reused, so that rendering allocates nothing in the steady state.
+class Buffer {
+ public:
+  void reset() { len_ = 0; }
+  std::size_t size() const { return len_; }
+  const char* data() const { return data_.get(); }
+  void append(const char* p, std::size_t n) {
+    if (len_ + n > cap_) grow(n);
+    std::memcpy(data_.get() + len_, p, n);
+    len_ += n;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+
+ private:
+  void grow(std::size_t n) {
+    std::size_t cap = cap_ ? cap_ * 2 : 8192;
+    while (cap < len_ + n) cap *= 2;
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    if (len_) std::memcpy(bigger.get(), data_.get(), len_);
+    data_ = std::move(bigger);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t cap_ = 0, len_ = 0;
+};
+
+thread_local Buffer buffer;
+
+struct HtmlSpecialTable {
+  bool special[256] = {};
+  constexpr HtmlSpecialTable() {
+    for (unsigned char c : {'&', '<', '>', '"', '\''}) special[c] = true;
+  }
+};
+constexpr HtmlSpecialTable kHtml;
+
+bool html_special(char c) { return kHtml.special[static_cast<unsigned char>(c)]; }
+
+void append_html(Buffer& out, std::string_view text) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!html_special(text[i])) continue;
+    out.append(text.data() + start, i - start);
+    switch (text[i]) {
+      case '&':
+        out.append("&amp;", 5);
+        break;
+      case '<':
+        out.append("&lt;", 4);
+        break;
+      case '>':
+        out.append("&gt;", 4);
+        break;
+      case '"':
+        out.append("&quot;", 6);
+        break;
+      default:
+        out.append("&#39;", 5);
+        break;
+    }
+    start = i + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
 class Renderer {
  public:
-  Renderer(const DataSource& data, const RenderOptions& options, std::string& out)
-      : data_(data), options_(options), out_(out), start_(out.size()) {}
+  Renderer(const DataSource& data, const RenderOptions& options, Buffer& out)
+      : data_(data), options_(options), out_(out) {}
 
   void run(const Template& t, const DataRef& root) {
     stack_.reserve(16);
@@ -71,14 +140,20 @@ class Renderer {
     DataRef value;
     if (!resolve(node.path, &value)) return;
     std::string_view text;
-    if (!node.escaped || options_.escape == Escape::None) {
-      data_.append_text(value, out_);
-    } else if (data_.text_view(value, &text)) {
-      append_escaped(out_, text, options_.escape);
+    if (data_.text_view(value, &text)) {
+      if (!node.escaped || options_.escape == Escape::None)
+        out_.append(text);
+      else if (options_.escape == Escape::Html)
+        append_html(out_, text);
+      else
+        append_other(text);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);
-      append_escaped(out_, scratch_, options_.escape);
+      if (!node.escaped || options_.escape == Escape::None)
+        out_.append(scratch_);
+      else
+        append_other(scratch_);
     }
     check_output();
   }
@@ -137,19 +212,26 @@ class Renderer {
     render_nodes(node.children);
   }
 
+  // Escapes other than HTML go through the shared escaping code.
+  void append_other(std::string_view text) {
+    if (options_.escape == Escape::Html) return append_html(out_, text);
+    escaped_.clear();
+    append_escaped(escaped_, text, options_.escape);
+    out_.append(escaped_);
+  }
+
   void check_output() const {
-    if (out_.size() - start_ > options_.limits.max_output_bytes)
+    if (out_.size() > options_.limits.max_output_bytes)
       throw TemplateError("rendered output larger than " +
                           std::to_string(options_.limits.max_output_bytes) + " bytes");
   }
 
   const DataSource& data_;
   const RenderOptions& options_;
-  std::string& out_;
-  std::size_t start_;
+  Buffer& out_;
   std::vector<DataRef> stack_;
   std::vector<const Node*> overrides_;
-  std::string scratch_;
+  std::string scratch_, escaped_;
   int depth_ = 0;
 };
 
@@ -157,7 +239,9 @@ class Renderer {
 
 void render(const Template& t, const DataSource& data, const DataRef& root,
             const RenderOptions& options, std::string& out) {
-  Renderer(data, options, out).run(t, root);
+  buffer.reset();
+  Renderer(data, options, buffer).run(t, root);
+  out.append(buffer.data(), buffer.size());
 }
 
 }  // namespace mc::tmpl

@@ -21,7 +21,7 @@ struct RenderOptions {
 };
 
 // Appends the rendering of t against root to out. Throws TemplateError when a limit is hit
-// (or a partial is missing, if so asked); out then holds a partial rendering.
+// (or a partial is missing, if so asked); out is then left as it was.
 void render(const Template& t, const DataSource& data, const DataRef& root,
             const RenderOptions& options, std::string& out);
 

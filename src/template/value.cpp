@@ -42,10 +42,14 @@ Value Value::array(std::vector<Value> items) {
 const Value* Value::find(std::string_view key) const {
   if (kind_ != Kind::Object) return nullptr;
   // Length and first byte rule out most members before a memcmp call.
-  for (const Member& m : members_)
-    if (m.first.size() == key.size() && (key.empty() || m.first[0] == key[0]) &&
-        std::memcmp(m.first.data(), key.data(), key.size()) == 0)
-      return &m.second;
+  const std::size_t n = key.size();
+  for (const Member& m : members_) {
+    if (m.first.size() != n) continue;
+    const char* a = m.first.data();
+    std::size_t i = 0;
+    while (i < n && a[i] == key[i]) ++i;  // keys are short: inline beats a memcmp call
+    if (i == n) return &m.second;
+  }
   return nullptr;
 }
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The demo inside the throwaway cluster: setup and pushes (demo.sql), then the real pg_cron
+# jobs process the events, a sender claims and reports them, the status copy brings the
+# outcomes back, and the summary is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
+psql -X -v ON_ERROR_STOP=1 -d postgres -f scripts/demo.sql
+wait_until() {  # wait_until SQL SECONDS
+  local deadline=$((SECONDS + $2))
+  until [ "$(q "$1")" = t ]; do
+    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for: $1"; exit 1; }
+    sleep 1
+  done
+}
+echo "== waiting for the next pg_cron minute: rtEventsProcessing and batchEventsProcessing take over"
+wait_until "SELECT count(*) = 0 FROM mc.event WHERE status = 'pending'" 150
+psql -X -d postgres -c "SELECT queue, status, count(*) FROM mc.event GROUP BY 1, 2 ORDER BY 1, 2"
+echo "== a rendered message (delivery log)"
+psql -X -d postgres -c "SELECT event_id, address, subject, body_html FROM mc.delivery_log WHERE address = 'bob@example.org'"
+echo "== a sender claims every message and reports it (one bounce, one quarantined address)"
+q "INSERT INTO mc.quarantine (channel, address, reason) VALUES ('email', 'reader13@example.com', 'denylisted')"
+q "SELECT count(mc.report_delivery(event_id, CASE WHEN address = 'reader7@example.com' THEN 'failed' WHEN address = 'reader13@example.com' THEN 'ignored' ELSE 'sent' END, CASE WHEN address = 'reader7@example.com' THEN 'mailbox_full' END)) FROM mc.claim_messages('email', 100000, '5 minutes')" >/dev/null
+q "SELECT count(mc.report_delivery(event_id, 'sent')) FROM mc.claim_messages('sms', 100, '5 minutes')" >/dev/null
+echo "== waiting for updateEventsStatus (every minute) to copy the outcomes onto the events"
+wait_until "SELECT count(*) = 0 FROM mc.event WHERE status = 'pending_delivery'" 130
+echo "== status summary"
+psql -X -d postgres -c "SELECT queue, status, events FROM mc.event_status_summary WHERE events > 0 ORDER BY queue, status"
+echo "== queue health"
+psql -X -d postgres -c "SELECT queue, health, message FROM mc.queue_health ORDER BY queue DESC"
+echo "== workflows"
+psql -X -d postgres -c "SELECT workflow, schedule, last_status, last_start FROM mc.workflow_status"
