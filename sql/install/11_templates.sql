@@ -107,6 +107,15 @@ BEGIN
     sender = excluded.sender, subject = excluded.subject, body_html = excluded.body_html,
     body_text = excluded.body_text, push_data = excluded.push_data,
     webhook_url = excluded.webhook_url, published_at = excluded.published_at;
+  -- The deliveries of this month and the next exist before any event needs them, so that
+  -- concurrent workers only read them (creating one would make a second worker wait).
+  INSERT INTO mc.delivery (published_template_id, template_name, month, channel)
+  SELECT p.id, p.name, m.month, p.channel
+  FROM mc.published_template p
+  CROSS JOIN (VALUES (date_trunc('month', now())::date),
+                     ((date_trunc('month', now()) + interval '1 month')::date)) AS m (month)
+  WHERE p.template_id = tid
+  ON CONFLICT (template_name, month) DO NOTHING;
 END $$;
 
 -- Removes the published copies; events of that type wait for no one: routing decides anew.

@@ -72,10 +72,16 @@ std::unordered_map<int64, int64> deliveries_for(const std::vector<int64>& publis
   if (missing.size() == 0) return result;
   Datum args[2] = {missing.to_array(), TimestampTzGetDatum(now)};
   uint64 rows = 0;
+  // Read first: publication creates this month's and next month's deliveries, so the insert
+  // (which would wait for a concurrent creator) is only needed past that.
   pg::call([&] {
-    pg::execute_unsafe(&ensure, args, nullptr, false, 0);
     pg::execute_unsafe(&read, args, nullptr, false, 0);
     rows = SPI_processed;
+    if (rows < static_cast<uint64>(missing.size())) {
+      pg::execute_unsafe(&ensure, args, nullptr, false, 0);
+      pg::execute_unsafe(&read, args, nullptr, false, 0);
+      rows = SPI_processed;
+    }
   });
   for (uint64 r = 0; r < rows; ++r) {
     int64 published = 0, delivery = 0;

@@ -1,48 +1,64 @@
 #include "template/escape.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace mc::tmpl {
 namespace {
 
-// Characters that need an entity: one table lookup per byte, runs appended whole.
-struct HtmlSpecial {
-  bool table[256] = {};
-  constexpr HtmlSpecial() {
-    table[static_cast<unsigned char>('&')] = table[static_cast<unsigned char>('<')] = true;
-    table[static_cast<unsigned char>('>')] = table[static_cast<unsigned char>('"')] = true;
-    table[static_cast<unsigned char>('\'')] = true;
+// Values are mostly plain words: find the first byte that needs an entity eight bytes at a
+// time (a zero-byte test per character), so a clean value costs one append.
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+inline std::uint64_t has_byte(std::uint64_t word, unsigned char c) {
+  std::uint64_t x = word ^ (kOnes * c);
+  return (x - kOnes) & ~x & kHighs;
+}
+
+bool html_special(unsigned char c) {
+  return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'';
+}
+
+std::size_t first_html_special(std::string_view text, std::size_t from) {
+  std::size_t i = from;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if (has_byte(word, '&') | has_byte(word, '<') | has_byte(word, '>') | has_byte(word, '"') |
+        has_byte(word, '\''))
+      break;
   }
-};
-constexpr HtmlSpecial kHtmlSpecial;
+  for (; i < text.size(); ++i)
+    if (html_special(static_cast<unsigned char>(text[i]))) return i;
+  return i;
+}
 
 void append_html(std::string& out, std::string_view text) {
   std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!kHtmlSpecial.table[static_cast<unsigned char>(text[i])]) continue;
-    const char* entity = nullptr;
+  while (true) {
+    std::size_t i = first_html_special(text, start);
+    out.append(text.data() + start, i - start);
+    if (i == text.size()) return;
     switch (text[i]) {
       case '&':
-        entity = "&amp;";
+        out.append("&amp;", 5);
         break;
       case '<':
-        entity = "&lt;";
+        out.append("&lt;", 4);
         break;
       case '>':
-        entity = "&gt;";
+        out.append("&gt;", 4);
         break;
       case '"':
-        entity = "&quot;";
-        break;
-      case '\'':
-        entity = "&#39;";
+        out.append("&quot;", 6);
         break;
       default:
-        continue;
+        out.append("&#39;", 5);
+        break;
     }
-    out.append(text.data() + start, i - start);
-    out.append(entity);
     start = i + 1;
   }
-  out.append(text.data() + start, text.size() - start);
 }
 
 bool unreserved(unsigned char c) {
@@ -56,9 +72,8 @@ void append_url(std::string& out, std::string_view text) {
     if (unreserved(c)) {
       out.push_back(static_cast<char>(c));
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      char encoded[3] = {'%', kHex[c >> 4], kHex[c & 15]};
+      out.append(encoded, 3);
     }
   }
 }
@@ -74,7 +89,7 @@ void append_escaped(std::string& out, std::string_view text, Escape escape) {
       append_url(out, text);
       return;
     case Escape::None:
-      out.append(text);
+      out.append(text.data(), text.size());
       return;
   }
 }

@@ -3,21 +3,19 @@
 namespace mc::tmpl {
 
 void MapPartialResolver::add(std::string name, std::string source) {
-  compiled_.clear();
-  sources_[std::move(name)] = std::move(source);
+  Entry& entry = partials_[std::move(name)];
+  entry.source = std::move(source);
+  entry.compiled.clear();
 }
 
 const Template* MapPartialResolver::find(std::string_view name, std::string_view indent) const {
-  std::string key;
-  key.reserve(name.size() + 1 + indent.size());
-  key.append(name).push_back('\0');
-  key.append(indent);
-  auto cached = compiled_.find(key);
-  if (cached != compiled_.end()) return cached->second.get();
-  auto source = sources_.find(name);
-  if (source == sources_.end()) return nullptr;
-  auto compiled = compile(indent_lines(source->second, indent), limits_);
-  return compiled_.emplace(std::move(key), std::move(compiled)).first->second.get();
+  auto partial = partials_.find(name);
+  if (partial == partials_.end()) return nullptr;
+  const Entry& entry = partial->second;
+  auto cached = entry.compiled.find(indent);
+  if (cached != entry.compiled.end()) return cached->second.get();
+  auto compiled = compile(indent_lines(entry.source, indent), limits_);
+  return entry.compiled.emplace(std::string(indent), std::move(compiled)).first->second.get();
 }
 
 }  // namespace mc::tmpl

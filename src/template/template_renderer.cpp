@@ -1,7 +1,5 @@
 #include "template/template_renderer.hpp"
 
-#include <cstring>
-#include <memory>
 #include <vector>
 
 #include "template/template_error.hpp"
@@ -9,87 +7,59 @@
 namespace mc::tmpl {
 namespace {
 
-// The output of one render, appended to with inline memcpy (std::string::append is an
-// out-of-line call per tag), and handed to the caller's string once at the end. One per thread,
-// reused, so that rendering allocates nothing in the steady state.
-class Buffer {
+// The context stack. Real templates nest a few levels, so the first frames live inline and a
+// render allocates nothing for them.
+class ContextStack {
  public:
-  void reset() { len_ = 0; }
-  std::size_t size() const { return len_; }
-  const char* data() const { return data_.get(); }
-  void append(const char* p, std::size_t n) {
-    if (len_ + n > cap_) grow(n);
-    std::memcpy(data_.get() + len_, p, n);
-    len_ += n;
+  std::size_t size() const { return size_; }
+  const DataRef& operator[](std::size_t i) const {
+    return i < kInline ? inline_[i] : spill_[i - kInline];
   }
-  void append(std::string_view s) { append(s.data(), s.size()); }
+  const DataRef& top() const { return (*this)[size_ - 1]; }
+  void push(const DataRef& ref) {
+    if (size_ < kInline)
+      inline_[size_] = ref;
+    else if (size_ - kInline < spill_.size())
+      spill_[size_ - kInline] = ref;
+    else
+      spill_.push_back(ref);
+    ++size_;
+  }
+  void pop() { --size_; }
 
  private:
-  void grow(std::size_t n) {
-    std::size_t cap = cap_ ? cap_ * 2 : 8192;
-    while (cap < len_ + n) cap *= 2;
-    std::unique_ptr<char[]> bigger(new char[cap]);
-    if (len_) std::memcpy(bigger.get(), data_.get(), len_);
-    data_ = std::move(bigger);
-    cap_ = cap;
-  }
-  std::unique_ptr<char[]> data_;
-  std::size_t cap_ = 0, len_ = 0;
+  static constexpr std::size_t kInline = 24;
+  DataRef inline_[kInline];
+  std::vector<DataRef> spill_;
+  std::size_t size_ = 0;
 };
-
-thread_local Buffer buffer;
-
-struct HtmlSpecialTable {
-  bool special[256] = {};
-  constexpr HtmlSpecialTable() {
-    for (unsigned char c : {'&', '<', '>', '"', '\''}) special[c] = true;
-  }
-};
-constexpr HtmlSpecialTable kHtml;
-
-bool html_special(char c) { return kHtml.special[static_cast<unsigned char>(c)]; }
-
-void append_html(Buffer& out, std::string_view text) {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!html_special(text[i])) continue;
-    out.append(text.data() + start, i - start);
-    switch (text[i]) {
-      case '&':
-        out.append("&amp;", 5);
-        break;
-      case '<':
-        out.append("&lt;", 4);
-        break;
-      case '>':
-        out.append("&gt;", 4);
-        break;
-      case '"':
-        out.append("&quot;", 6);
-        break;
-      default:
-        out.append("&#39;", 5);
-        break;
-    }
-    start = i + 1;
-  }
-  out.append(text.data() + start, text.size() - start);
-}
 
 class Renderer {
  public:
-  Renderer(const DataSource& data, const RenderOptions& options, Buffer& out)
-      : data_(data), options_(options), out_(out) {}
+  Renderer(const DataSource& data, const RenderOptions& options, std::string& out)
+      : data_(data), options_(options), limits_(options.limits), out_(out), start_(out.size()) {}
 
   void run(const Template& t, const DataRef& root) {
-    stack_.reserve(16);
-    stack_.push_back(root);
+    stack_.push(root);
     render_nodes(t.nodes);
   }
 
  private:
   void render_nodes(const std::vector<Node>& nodes) {
+    steps_ += nodes.size();
+    if (steps_ > limits_.max_steps)
+      throw TemplateError("rendering takes more than " + std::to_string(limits_.max_steps) +
+                          " steps (sections over lists nested too deep?)");
     for (const Node& node : nodes) render_node(node);
+  }
+
+  // Each nested body rendered goes one level deeper in this renderer's own recursion.
+  void render_nested(const std::vector<Node>& nodes) {
+    if (++depth_ > limits_.max_render_depth)
+      throw TemplateError("sections, blocks and partials nested deeper than " +
+                          std::to_string(limits_.max_render_depth) + " while rendering");
+    render_nodes(nodes);
+    --depth_;
   }
 
   void render_node(const Node& node) {
@@ -104,7 +74,7 @@ class Renderer {
         return section(node);
       case Node::Type::Inverted: {
         DataRef value;
-        if (!resolve(node.path, &value) || !truthy(data_, value)) render_nodes(node.children);
+        if (!resolve(node.path, &value) || !data_.truthy(value)) render_nested(node.children);
         return;
       }
       case Node::Type::Partial:
@@ -119,17 +89,17 @@ class Renderer {
   // The first name through the context stack, the rest of a dotted name inside what it found.
   bool resolve(const std::vector<std::string>& path, DataRef* out) const {
     if (path.empty()) {
-      *out = stack_.back();
+      *out = stack_.top();
       return true;
     }
     DataRef value;
-    bool found = false;
-    for (std::size_t i = stack_.size(); i-- > 0;)
-      if (data_.lookup(stack_[i], path[0], &value)) {
-        found = true;
-        break;
-      }
-    if (!found) return false;
+    const std::string& first = path[0];
+    std::size_t i = stack_.size();
+    while (true) {
+      if (i == 0) return false;
+      --i;
+      if (data_.lookup(stack_[i], first, &value)) break;
+    }
     for (std::size_t k = 1; k < path.size(); ++k)
       if (!data_.lookup(value, path[k], &value)) return false;
     *out = value;
@@ -140,39 +110,33 @@ class Renderer {
     DataRef value;
     if (!resolve(node.path, &value)) return;
     std::string_view text;
-    if (data_.text_view(value, &text)) {
-      if (!node.escaped || options_.escape == Escape::None)
-        out_.append(text);
-      else if (options_.escape == Escape::Html)
-        append_html(out_, text);
-      else
-        append_other(text);
+    if (!node.escaped || options_.escape == Escape::None) {
+      data_.append_text(value, out_);
+    } else if (data_.text_view(value, &text)) {
+      append_escaped(out_, text, options_.escape);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);
-      if (!node.escaped || options_.escape == Escape::None)
-        out_.append(scratch_);
-      else
-        append_other(scratch_);
+      append_escaped(out_, scratch_, options_.escape);
     }
     check_output();
   }
 
   void section(const Node& node) {
     DataRef value;
-    if (!resolve(node.path, &value) || !truthy(data_, value)) return;
+    if (!resolve(node.path, &value) || !data_.truthy(value)) return;
     if (data_.kind(value) == Kind::Array) {
       std::size_t n = data_.array_size(value);
       for (std::size_t i = 0; i < n; ++i) {
-        stack_.push_back(data_.array_at(value, i));
-        render_nodes(node.children);
-        stack_.pop_back();
+        stack_.push(data_.array_at(value, i));
+        render_nested(node.children);
+        stack_.pop();
       }
       return;
     }
-    stack_.push_back(value);
-    render_nodes(node.children);
-    stack_.pop_back();
+    stack_.push(value);
+    render_nested(node.children);
+    stack_.pop();
   }
 
   // A partial ({{>name}}), or a parent ({{<name}}) whose blocks override the included ones.
@@ -191,14 +155,14 @@ class Renderer {
         throw TemplateError("partial \"" + std::string(name) + "\" does not exist");
       return;
     }
-    if (++depth_ > options_.limits.max_partial_depth)
+    if (++partial_depth_ > limits_.max_partial_depth)
       throw TemplateError("partials nested deeper than " +
-                          std::to_string(options_.limits.max_partial_depth) +
+                          std::to_string(limits_.max_partial_depth) +
                           " (a partial that includes itself?)");
     if (parent) overrides_.push_back(parent);
-    render_nodes(t->nodes);
+    render_nested(t->nodes);
     if (parent) overrides_.pop_back();
-    --depth_;
+    --partial_depth_;
   }
 
   // The outermost parent that passes this block wins ("top-level substitutions take precedence").
@@ -206,42 +170,36 @@ class Renderer {
     for (const Node* parent : overrides_)
       for (const Node& child : parent->children)
         if (child.type == Node::Type::Block && child.text == node.text) {
-          render_nodes(child.children);
+          render_nested(child.children);
           return;
         }
-    render_nodes(node.children);
-  }
-
-  // Escapes other than HTML go through the shared escaping code.
-  void append_other(std::string_view text) {
-    if (options_.escape == Escape::Html) return append_html(out_, text);
-    escaped_.clear();
-    append_escaped(escaped_, text, options_.escape);
-    out_.append(escaped_);
+    render_nested(node.children);
   }
 
   void check_output() const {
-    if (out_.size() > options_.limits.max_output_bytes)
+    if (out_.size() - start_ > limits_.max_output_bytes)
       throw TemplateError("rendered output larger than " +
-                          std::to_string(options_.limits.max_output_bytes) + " bytes");
+                          std::to_string(limits_.max_output_bytes) + " bytes");
   }
 
   const DataSource& data_;
   const RenderOptions& options_;
-  Buffer& out_;
-  std::vector<DataRef> stack_;
+  const RenderLimits& limits_;
+  std::string& out_;
+  std::size_t start_;
+  ContextStack stack_;
   std::vector<const Node*> overrides_;
-  std::string scratch_, escaped_;
+  std::string scratch_;
+  std::size_t steps_ = 0;
   int depth_ = 0;
+  int partial_depth_ = 0;
 };
 
 }  // namespace
 
 void render(const Template& t, const DataSource& data, const DataRef& root,
             const RenderOptions& options, std::string& out) {
-  buffer.reset();
-  Renderer(data, options, buffer).run(t, root);
-  out.append(buffer.data(), buffer.size());
+  Renderer(data, options, out).run(t, root);
 }
 
 }  // namespace mc::tmpl

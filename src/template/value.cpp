@@ -3,6 +3,15 @@
 #include <cstring>
 
 namespace mc::tmpl {
+namespace {
+
+std::uint64_t key_tag(std::string_view key) {
+  if (key.empty()) return 0;
+  return key.size() | static_cast<std::uint64_t>(static_cast<unsigned char>(key.front())) << 32 |
+         static_cast<std::uint64_t>(static_cast<unsigned char>(key.back())) << 40;
+}
+
+}  // namespace
 
 Value Value::boolean(bool b) {
   Value v;
@@ -29,6 +38,8 @@ Value Value::object(std::vector<Member> members) {
   Value v;
   v.kind_ = Kind::Object;
   v.members_ = std::move(members);
+  v.key_tags_.reserve(v.members_.size());
+  for (const Member& m : v.members_) v.key_tags_.push_back(key_tag(m.first));
   return v;
 }
 
@@ -41,21 +52,21 @@ Value Value::array(std::vector<Value> items) {
 
 const Value* Value::find(std::string_view key) const {
   if (kind_ != Kind::Object) return nullptr;
-  // Length and first byte rule out most members before a memcmp call.
-  const std::size_t n = key.size();
-  for (const Member& m : members_) {
-    if (m.first.size() != n) continue;
-    const char* a = m.first.data();
-    std::size_t i = 0;
-    while (i < n && a[i] == key[i]) ++i;  // keys are short: inline beats a memcmp call
-    if (i == n) return &m.second;
-  }
+  const std::uint64_t tag = key_tag(key);
+  const std::size_t n = key_tags_.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (key_tags_[i] == tag) {
+      const std::string& k = members_[i].first;
+      if (k.size() == key.size() && std::memcmp(k.data(), key.data(), key.size()) == 0)
+        return &members_[i].second;
+    }
   return nullptr;
 }
 
 Value& Value::set(std::string key, Value value) {
   for (Member& m : members_)
     if (m.first == key) return m.second = std::move(value);
+  key_tags_.push_back(key_tag(key));
   members_.emplace_back(std::move(key), std::move(value));
   return members_.back().second;
 }
