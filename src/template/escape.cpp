@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "template/output_buffer.hpp"
+
 namespace mc::tmpl {
 namespace {
 
@@ -16,9 +18,15 @@ inline std::uint64_t has_byte(std::uint64_t word, unsigned char c) {
   return (x - kOnes) & ~x & kHighs;
 }
 
-bool html_special(unsigned char c) {
-  return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'';
-}
+struct HtmlSpecialTable {
+  bool special[256] = {};
+  constexpr HtmlSpecialTable() {
+    for (unsigned char c : {'&', '<', '>', '"', '\''}) special[c] = true;
+  }
+};
+constexpr HtmlSpecialTable kHtml;
+
+inline bool html_special(unsigned char c) { return kHtml.special[c]; }
 
 std::size_t first_html_special(std::string_view text, std::size_t from) {
   std::size_t i = from;
@@ -34,7 +42,8 @@ std::size_t first_html_special(std::string_view text, std::size_t from) {
   return i;
 }
 
-void append_html(std::string& out, std::string_view text) {
+template <class Out>
+void append_html(Out& out, std::string_view text) {
   std::size_t start = 0;
   while (true) {
     std::size_t i = first_html_special(text, start);
@@ -66,11 +75,13 @@ bool unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
-void append_url(std::string& out, std::string_view text) {
+template <class Out>
+void append_url(Out& out, std::string_view text) {
   static const char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : text) {
     if (unreserved(c)) {
-      out.push_back(static_cast<char>(c));
+      const char plain = static_cast<char>(c);
+      out.append(&plain, 1);
     } else {
       char encoded[3] = {'%', kHex[c >> 4], kHex[c & 15]};
       out.append(encoded, 3);
@@ -78,9 +89,8 @@ void append_url(std::string& out, std::string_view text) {
   }
 }
 
-}  // namespace
-
-void append_escaped(std::string& out, std::string_view text, Escape escape) {
+template <class Out>
+void append_any(Out& out, std::string_view text, Escape escape) {
   switch (escape) {
     case Escape::Html:
       append_html(out, text);
@@ -92,6 +102,16 @@ void append_escaped(std::string& out, std::string_view text, Escape escape) {
       out.append(text.data(), text.size());
       return;
   }
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view text, Escape escape) {
+  append_any(out, text, escape);
+}
+
+void append_escaped(OutputBuffer& out, std::string_view text, Escape escape) {
+  append_any(out, text, escape);
 }
 
 }  // namespace mc::tmpl

@@ -12,6 +12,10 @@ enum class Escape {
   Url,   // {{x}} percent-encodes all but RFC 3986 unreserved characters
 };
 
+class OutputBuffer;
+
+// Appends text to out as the part's escape mode requires.
 void append_escaped(std::string& out, std::string_view text, Escape escape);
+void append_escaped(OutputBuffer& out, std::string_view text, Escape escape);
 
 }  // namespace mc::tmpl

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "template/output_buffer.hpp"
 #include "template/template_error.hpp"
 
 namespace mc::tmpl {
@@ -36,8 +37,8 @@ class ContextStack {
 
 class Renderer {
  public:
-  Renderer(const DataSource& data, const RenderOptions& options, std::string& out)
-      : data_(data), options_(options), limits_(options.limits), out_(out), start_(out.size()) {}
+  Renderer(const DataSource& data, const RenderOptions& options, OutputBuffer& out)
+      : data_(data), options_(options), limits_(options.limits), out_(out) {}
 
   void run(const Template& t, const DataRef& root) {
     stack_.push(root);
@@ -110,14 +111,12 @@ class Renderer {
     DataRef value;
     if (!resolve(node.path, &value)) return;
     std::string_view text;
-    if (!node.escaped || options_.escape == Escape::None) {
-      data_.append_text(value, out_);
-    } else if (data_.text_view(value, &text)) {
-      append_escaped(out_, text, options_.escape);
+    if (data_.text_view(value, &text)) {
+      append_escaped(out_, text, node.escaped ? options_.escape : Escape::None);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);
-      append_escaped(out_, scratch_, options_.escape);
+      append_escaped(out_, scratch_, node.escaped ? options_.escape : Escape::None);
     }
     check_output();
   }
@@ -177,7 +176,7 @@ class Renderer {
   }
 
   void check_output() const {
-    if (out_.size() - start_ > limits_.max_output_bytes)
+    if (out_.size() > limits_.max_output_bytes)
       throw TemplateError("rendered output larger than " +
                           std::to_string(limits_.max_output_bytes) + " bytes");
   }
@@ -185,8 +184,7 @@ class Renderer {
   const DataSource& data_;
   const RenderOptions& options_;
   const RenderLimits& limits_;
-  std::string& out_;
-  std::size_t start_;
+  OutputBuffer& out_;
   ContextStack stack_;
   std::vector<const Node*> overrides_;
   std::string scratch_;
@@ -195,11 +193,35 @@ class Renderer {
   int partial_depth_ = 0;
 };
 
+// Reused by every render on the thread; a render that starts while another one is under way
+// on the same thread (a data source that renders) gets a buffer of its own.
+thread_local OutputBuffer thread_buffer;
+thread_local bool thread_buffer_busy = false;
+
+void render_into(OutputBuffer& buffer, const Template& t, const DataSource& data,
+                 const DataRef& root, const RenderOptions& options, std::string& out) {
+  buffer.clear();
+  Renderer(data, options, buffer).run(t, root);
+  out.append(buffer.data(), buffer.size());
+}
+
 }  // namespace
 
 void render(const Template& t, const DataSource& data, const DataRef& root,
             const RenderOptions& options, std::string& out) {
-  Renderer(data, options, out).run(t, root);
+  if (thread_buffer_busy) {
+    OutputBuffer own;
+    render_into(own, t, data, root, options, out);
+    return;
+  }
+  thread_buffer_busy = true;
+  try {
+    render_into(thread_buffer, t, data, root, options, out);
+  } catch (...) {
+    thread_buffer_busy = false;
+    throw;
+  }
+  thread_buffer_busy = false;
 }
 
 }  // namespace mc::tmpl
