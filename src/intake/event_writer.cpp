@@ -18,7 +18,9 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/inval.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -77,7 +79,47 @@ struct TableInfo {
   Datum pending;
   Datum channels[kChannelCount];
   bool direct;  // the table is exactly the extension's: the COPY-like path applies
+  // Its constraints are only the extension's (NOT NULL on columns fill_slot always sets, and
+  // the CHECKs event_in_queue and event_valid, which read_and_validate has just applied):
+  // ExecConstraints, which re-reads and prepares the CHECK expressions on every call, can go.
+  bool own_constraints_only;
 };
+
+// Columns fill_slot always sets (the NOT NULL ones the extension declares).
+bool always_set(const char* column) {
+  for (const char* name : {"id", "status", "wished_channel", "error_count", "created_at",
+                           "last_modified_at", "event_type", "ctx"})
+    if (std::strcmp(column, name) == 0) return true;
+  return false;
+}
+
+bool own_constraints_only(Relation rel) {
+  TupleConstr* constr = RelationGetDescr(rel)->constr;
+  if (constr == nullptr) return true;
+  for (int i = 0; i < constr->num_check; ++i)
+    if (std::strcmp(constr->check[i].ccname, "event_valid") != 0 &&
+        std::strcmp(constr->check[i].ccname, "event_in_queue") != 0)
+      return false;
+  TupleDesc desc = RelationGetDescr(rel);
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attnotnull && !always_set(NameStr(att->attname))) return false;
+  }
+  return true;
+}
+
+// Table information per queue, kept until a relcache invalidation of its table (ALTER TABLE,
+// a new trigger or policy, DROP EXTENSION) or a cache reset.
+struct CachedTable {
+  bool valid;
+  TableInfo info;
+};
+CachedTable cached_tables[2];
+
+void on_relcache_invalidation(Datum, Oid relid) {
+  for (CachedTable& cached : cached_tables)
+    if (relid == InvalidOid || relid == cached.info.relid) cached.valid = false;
+}
 
 Oid type_oid_unsafe(const char* name, Oid nsp) {
   Oid oid =
@@ -149,7 +191,25 @@ void resolve_table_unsafe(Queue queue, TableInfo* info) {
   info->direct = rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == nullptr &&
                  check_enable_rls(info->relid, InvalidOid, false) != RLS_ENABLED &&
                  layout_matches(rel, info);
+  info->own_constraints_only = own_constraints_only(rel);
   table_close(rel, NoLock);
+}
+
+// The table's information, from the cache when still valid. Takes the lock an INSERT takes
+// (held to the end of the transaction) before trusting the cache: taking it processes pending
+// invalidations. Row security depends on the user: checked on every call.
+void table_info_unsafe(Queue queue, TableInfo* info) {
+  CachedTable& cached = cached_tables[static_cast<int>(queue)];
+  if (cached.valid) {
+    LockRelationOid(cached.info.relid, RowExclusiveLock);
+    if (cached.valid && check_enable_rls(cached.info.relid, InvalidOid, false) != RLS_ENABLED) {
+      *info = cached.info;
+      return;
+    }
+  }
+  resolve_table_unsafe(queue, info);
+  cached.info = *info;
+  cached.valid = true;
 }
 
 Datum text_datum(const TextSlot& slot) {
@@ -206,12 +266,16 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
   CheckValidResultRel(rri, CMD_INSERT);
   ExecOpenIndices(rri, false);
   Relation rel = rri->ri_RelationDesc;
-  bool has_constraints = rel->rd_att->constr != nullptr;
+  bool check_constraints = rel->rd_att->constr != nullptr && !info->own_constraints_only;
 
   int buffered = count < kMaxBufferedTuples ? count : kMaxBufferedTuples;
   TupleTableSlot** slots =
       static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * buffered));
-  for (int s = 0; s < buffered; ++s) slots[s] = table_slot_create(rel, &estate->es_tupleTable);
+  // Slots over an unpinned copy of the descriptor: a thousand slots pinning the relation's own
+  // descriptor would make the resource owner's bookkeeping quadratic.
+  TupleDesc slot_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+  for (int s = 0; s < buffered; ++s)
+    slots[s] = MakeSingleTupleTableSlot(slot_desc, table_slot_callbacks(rel));
   BulkInsertState bistate = count > 1 ? GetBulkInsertState() : nullptr;
   CommandId cid = GetCurrentCommandId(true);
   TimestampTz now = GetCurrentTransactionStartTimestamp();  // what now() returns
@@ -229,7 +293,7 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
       ids[index] = id;
     }
     MemoryContextSwitchTo(caller);
-    if (has_constraints)
+    if (check_constraints)
       for (int j = 0; j < n; ++j) {
         ExecConstraints(rri, slots[j], estate);
         ResetPerTupleExprContext(estate);
@@ -249,6 +313,7 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
 
   if (bistate) FreeBulkInsertState(bistate);
   MemoryContextDelete(rows_context);
+  for (int s = 0; s < buffered; ++s) ExecDropSingleTupleTableSlot(slots[s]);
   ExecResetTupleTable(estate->es_tupleTable, false);
   ExecCloseResultRelations(estate);
   ExecCloseRangeTableRelations(estate);
@@ -358,7 +423,7 @@ void insert_spi_unsafe(Queue queue, const TableInfo* info, const EventRecord* re
 void write_events(Queue queue, const EventRecord* records, int count, int64* ids) {
   if (count == 0) return;
   TableInfo info;
-  pg::call([&] { resolve_table_unsafe(queue, &info); });
+  pg::call([&] { table_info_unsafe(queue, &info); });
   std::vector<int> direct, keyed;
   for (int i = 0; i < count; ++i)
     (info.direct && !records[i].text[kIdempotencyKey].present ? direct : keyed).push_back(i);
@@ -372,6 +437,11 @@ void write_events(Queue queue, const EventRecord* records, int count, int64* ids
     int n = static_cast<int>(keyed.size());
     pg::call([&] { insert_spi_unsafe(queue, &info, records, which, n, ids); });
   }
+}
+
+void register_table_invalidation() {
+  // Cannot error: appends to a fixed-size array PostgreSQL sized for loaded libraries.
+  CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
 }
 
 }  // namespace mc::intake

@@ -17,4 +17,7 @@ namespace mc::intake {
 // caller's transaction aborts).
 void write_events(Queue queue, const EventRecord* records, int count, int64* ids);
 
+// Registers the invalidation of the per-queue table cache; called once from _PG_init.
+void register_table_invalidation();
+
 }  // namespace mc::intake
