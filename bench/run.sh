@@ -9,6 +9,9 @@ failed=()
 run() { bash "$@" || failed+=("$*"); }
 
 run "$BENCH/intake/run.sh"
+run "$BENCH/render/run.sh"
+run "$BENCH/processing/run.sh"
+run "$BENCH/latency/run.sh"
 
 if ((${#failed[@]})); then
   echo "bench/run.sh: failed: ${failed[*]}" >&2
