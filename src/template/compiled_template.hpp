@@ -15,9 +15,11 @@ struct Node {
   Type type = Type::Text;
   bool escaped = true;            // Variable: {{x}} yes, {{{x}}} and {{&x}} no
   bool dynamic = false;           // Partial, Parent: {{>*x}} names the partial through the data
+  bool reindent = false;          // Block: stands alone, so what a parent passes gets `indent`
   std::string text;               // Text; the name of a Partial, Block or Parent
   std::vector<std::string> path;  // Variable, Section, Inverted, dynamic names; empty: "."
-  std::string indent;             // standalone Partial or Parent: prefix for each of its lines
+  std::string indent;             // standalone Partial or Parent: prefix for each of its lines;
+                                  // Block: the indentation passed content is re-indented to
   std::vector<Node> children;     // Section, Inverted, Block, Parent
 };
 

@@ -16,6 +16,10 @@ class OutputBuffer {
   const char* data() const { return data_.get(); }
   std::string_view view() const { return std::string_view(data_.get(), len_); }
   void clear() { len_ = 0; }
+  void truncate(std::size_t n) {
+    if (n < len_) len_ = n;
+  }
+  char back() const { return data_[len_ - 1]; }
   void append(const char* p, std::size_t n) {
     if (n > cap_ - len_) grow(n);
     if (n) std::memcpy(data_.get() + len_, p, n);

@@ -38,7 +38,7 @@ class Parser {
 
   std::shared_ptr<const Template> parse() {
     auto result = std::make_shared<Template>();
-    frames_.push_back(Frame{&result->nodes, {}, 0});
+    frames_.push_back(Frame{&result->nodes, nullptr, {}, 0, {}, 0});
     std::size_t text_start = 0, pos = 0, last_tag_end = 0;
     while (true) {
       std::size_t tag = src_.find(open_, pos);
@@ -46,60 +46,44 @@ class Parser {
         add_text(text_start, src_.size());
         break;
       }
-      std::size_t content_start = tag + open_.size();
-      bool triple = open_ == "{{" && content_start < src_.size() && src_[content_start] == '{';
-      std::size_t close_at;
-      std::string_view content;
-      std::size_t end;
-      if (triple) {
-        close_at = src_.find("}" + close_, content_start + 1);
-        if (close_at == std::string_view::npos) fail("unclosed tag {{{", tag);
-        content = src_.substr(content_start + 1, close_at - content_start - 1);
-        end = close_at + 1 + close_.size();
-      } else {
-        close_at = src_.find(close_, content_start);
-        if (close_at == std::string_view::npos) fail("unclosed tag " + open_, tag);
-        content = src_.substr(content_start, close_at - content_start);
-        end = close_at + close_.size();
-      }
-      std::string_view body = trim(content);
-      char sigil = triple ? '&' : (body.empty() ? '\0' : body.front());
-      bool standalone_kind =
-          std::string_view("#^/!>=<$").find(sigil) != std::string_view::npos && sigil != '\0';
-      if (standalone_kind && !triple) body = trim(body.substr(1));
+      Tag t = read_tag(tag);
+      if (t.end == std::string_view::npos)
+        fail(t.triple ? "unclosed tag {{{" : "unclosed tag " + open_, tag);
+      advance_line_start(tag);
 
-      // A tag alone on its line (but for whitespace) takes the whole line with it.
-      std::size_t line_start = tag;
-      while (line_start > 0 && src_[line_start - 1] != '\n') --line_start;
-      bool standalone = false;
-      std::size_t after = end;
-      if (standalone_kind && last_tag_end <= line_start &&
-          std::all_of(src_.begin() + line_start, src_.begin() + tag, is_blank)) {
-        std::size_t k = end;
-        while (k < src_.size() && is_blank(src_[k])) ++k;
-        if (k == src_.size()) {
-          standalone = true;
-          after = k;
-        } else if (src_[k] == '\n') {
-          standalone = true;
-          after = k + 1;
-        } else if (src_[k] == '\r' && k + 1 < src_.size() && src_[k + 1] == '\n') {
-          standalone = true;
-          after = k + 2;
+      // A line of nothing but whitespace and tags that print nothing (sections, comments,
+      // partials, blocks, parents...) disappears whole: its indentation, the whitespace between
+      // the tags, and its line end. A partial or parent on it takes the indentation along.
+      if (tag >= clear_line_end_ && t.clear && last_tag_end <= line_start_ &&
+          std::all_of(src_.begin() + line_start_, src_.begin() + tag, is_blank)) {
+        std::size_t line_end = clear_line_rest(t.end, t.sigil != '=');
+        if (line_end != std::string_view::npos) {
+          ++clear_line_id_;
+          clear_line_end_ = line_end;
+          clear_line_indent_ = src_.substr(line_start_, tag - line_start_);
+          add_text(text_start, line_start_);
+          text_start = line_end;
         }
       }
-      std::string indent;
-      if (standalone) {
-        add_text(text_start, line_start);
-        indent.assign(src_.substr(line_start, tag - line_start));
-        text_start = after;
-      } else {
+      in_clear_line_ = tag < clear_line_end_;
+      if (!in_clear_line_) {
         add_text(text_start, tag);
-        text_start = end;
+        text_start = t.end;
       }
-      pos = standalone ? after : end;
-      last_tag_end = pos;
-      handle_tag(sigil, triple, body, tag, std::move(indent));
+      pos = last_tag_end = t.end;
+      handle_tag(t.sigil, t.triple, t.body, tag,
+                 in_clear_line_ ? std::string(clear_line_indent_) : std::string());
+      if (keep_line_end_) {
+        // An empty block opened and closed on a line of its own keeps the line end, after
+        // whatever content the block gets.
+        keep_line_end_ = false;
+        std::size_t nl = clear_line_end_;
+        if (nl > 0 && src_[nl - 1] == '\n') {
+          --nl;
+          if (nl > 0 && src_[nl - 1] == '\r') --nl;
+        }
+        text_start = std::max(nl, t.end);
+      }
     }
     if (frames_.size() > 1) {
       const Frame& open = frames_.back();
@@ -111,9 +95,75 @@ class Parser {
  private:
   struct Frame {
     std::vector<Node>* nodes;
+    Node* node;  // the section, block or parent this frame fills; null at the top
     std::string name;
     std::size_t position;
+    // Block content loses this much indentation at each line start: a block passed to a
+    // parent is re-indented where the parent expands it, so its own indentation goes.
+    std::string strip;
+    std::size_t clear_line;  // the clear line the opening tag stood on; 0: none
   };
+
+  struct Tag {
+    std::size_t end = 0;  // npos: no closing delimiter
+    bool triple = false;
+    bool clear = false;  // prints nothing itself: may stand alone on a line
+    char sigil = '\0';
+    std::string_view body;
+  };
+
+  Tag read_tag(std::size_t tag) const {
+    Tag t;
+    std::size_t content_start = tag + open_.size();
+    t.triple = open_ == "{{" && content_start < src_.size() && src_[content_start] == '{';
+    std::string_view content;
+    if (t.triple) {
+      std::size_t close_at = src_.find("}" + close_, content_start + 1);
+      if (close_at == std::string_view::npos) {
+        t.end = std::string_view::npos;
+        return t;
+      }
+      content = src_.substr(content_start + 1, close_at - content_start - 1);
+      t.end = close_at + 1 + close_.size();
+    } else {
+      std::size_t close_at = src_.find(close_, content_start);
+      if (close_at == std::string_view::npos) {
+        t.end = std::string_view::npos;
+        return t;
+      }
+      content = src_.substr(content_start, close_at - content_start);
+      t.end = close_at + close_.size();
+    }
+    t.body = trim(content);
+    t.sigil = t.triple ? '&' : (t.body.empty() ? '\0' : t.body.front());
+    t.clear = !t.triple && t.sigil != '\0' &&
+              std::string_view("#^/!>=<$").find(t.sigil) != std::string_view::npos;
+    if (t.clear) t.body = trim(t.body.substr(1));
+    return t;
+  }
+
+  // Where the line after a clear tag ending at `from` ends (past its line break), when the rest
+  // of it holds only blanks and other clear tags; npos otherwise. A set-delimiter tag stands
+  // alone or not at all: the tags after it would read with other delimiters.
+  std::size_t clear_line_rest(std::size_t from, bool more_tags) const {
+    std::size_t k = from;
+    while (true) {
+      while (k < src_.size() && is_blank(src_[k])) ++k;
+      if (k == src_.size()) return k;
+      if (src_[k] == '\n') return k + 1;
+      if (src_[k] == '\r' && k + 1 < src_.size() && src_[k + 1] == '\n') return k + 2;
+      if (!more_tags || src_.compare(k, open_.size(), open_) != 0) return std::string_view::npos;
+      Tag next = read_tag(k);
+      if (next.end == std::string_view::npos || !next.clear || next.sigil == '=')
+        return std::string_view::npos;
+      k = next.end;
+    }
+  }
+
+  void advance_line_start(std::size_t tag) {
+    for (; line_scan_ < tag; ++line_scan_)
+      if (src_[line_scan_] == '\n') line_start_ = line_scan_ + 1;
+  }
 
   [[noreturn]] void fail(const std::string& message, std::size_t position) const {
     int line = 1, column = 1;
@@ -131,14 +181,22 @@ class Parser {
   void add_text(std::size_t from, std::size_t to) {
     if (to <= from) return;
     std::vector<Node>& nodes = *frames_.back().nodes;
-    if (!nodes.empty() && nodes.back().type == Node::Type::Text) {
-      nodes.back().text.append(src_.substr(from, to - from));
-      return;
+    if (nodes.empty() || nodes.back().type != Node::Type::Text) {
+      nodes.emplace_back();
+      nodes.back().type = Node::Type::Text;
     }
-    Node node;
-    node.type = Node::Type::Text;
-    node.text.assign(src_.substr(from, to - from));
-    nodes.push_back(std::move(node));
+    std::string& text = nodes.back().text;
+    const std::string& strip = frames_.back().strip;
+    while (from < to) {
+      if (!strip.empty() && (from == 0 || src_[from - 1] == '\n') &&
+          src_.compare(from, strip.size(), strip) == 0 && from + strip.size() <= to)
+        from += strip.size();
+      std::size_t nl = src_.find('\n', from);
+      std::size_t line_end = nl == std::string_view::npos || nl >= to ? to : nl + 1;
+      text.append(src_.substr(from, line_end - from));
+      from = line_end;
+    }
+    if (text.empty()) nodes.pop_back();
   }
 
   Node& push_node(Node::Type type) {
@@ -148,10 +206,54 @@ class Parser {
     return nodes.back();
   }
 
-  void open_frame(Node& node, std::string_view name, std::size_t position) {
+  Frame& open_frame(Node& node, std::string_view name, std::size_t position) {
     if (static_cast<int>(frames_.size()) > limits_.max_nesting)
       fail("sections nested deeper than " + std::to_string(limits_.max_nesting), position);
-    frames_.push_back(Frame{&node.children, std::string(name), position});
+    std::string strip = frames_.back().strip;
+    frames_.push_back(Frame{&node.children, &node, std::string(name), position, std::move(strip),
+                            in_clear_line_ ? clear_line_id_ : 0});
+    return frames_.back();
+  }
+
+  // The indentation a tag stood at, less what the enclosing block content loses.
+  std::string relative_indent(std::string indent) const {
+    const std::string& strip = frames_.back().strip;
+    if (indent.compare(0, strip.size(), strip) == 0) indent.erase(0, strip.size());
+    return indent;
+  }
+
+  bool in_parent() const {
+    const Node* node = frames_.back().node;
+    return node != nullptr && node->type == Node::Type::Parent;
+  }
+
+  // Blocks per the inheritance specification's indentation rules: a block passed to a parent
+  // loses its intrinsic indentation (that of its first line) when its opening tag stands alone;
+  // a block in a parent that stands alone re-indents what it gets to its own indentation.
+  void open_block(Node& node, std::string indent, std::size_t position, std::string_view name) {
+    bool definition = in_parent();
+    node.indent = relative_indent(std::move(indent));
+    Frame& frame = open_frame(node, name, position);
+    if (definition && frame.clear_line != 0) {
+      std::size_t k = clear_line_end_;
+      while (k < src_.size() && is_blank(src_[k])) ++k;
+      std::string_view intrinsic = src_.substr(clear_line_end_, k - clear_line_end_);
+      if (intrinsic.substr(0, frame.strip.size()) == frame.strip) frame.strip.assign(intrinsic);
+    }
+  }
+
+  void close_block(const Frame& frame) {
+    Node& node = *frame.node;
+    if (frame.clear_line == 0 || in_parent()) return;
+    node.reindent = true;
+    if (in_clear_line_ && frame.clear_line == clear_line_id_) {
+      keep_line_end_ = true;
+    } else if (!node.children.empty() && node.children.front().type == Node::Type::Text) {
+      const std::string& first = node.children.front().text;
+      std::size_t n = 0;
+      while (n < first.size() && is_blank(first[n])) ++n;
+      node.indent.assign(first, 0, n);
+    }
   }
 
   void require_name(std::string_view name, std::size_t position) const {
@@ -191,10 +293,16 @@ class Parser {
         open_frame(node, body, position);
         return;
       }
-      case '$':
+      case '$': {
+        require_name(body, position);
+        Node& node = push_node(Node::Type::Block);
+        node.text.assign(body);
+        open_block(node, std::move(indent), position, body);
+        return;
+      }
       case '<': {
         require_name(dynamic_trimmed(body), position);
-        Node& node = push_node(sigil == '$' ? Node::Type::Block : Node::Type::Parent);
+        Node& node = push_node(Node::Type::Parent);
         set_name(node, body);
         node.indent = std::move(indent);
         open_frame(node, body, position);
@@ -208,7 +316,9 @@ class Parser {
           fail("closing tag \"" + std::string(body) + "\" does not match the open section \"" +
                    frames_.back().name + "\"",
                position);
+        Frame frame = std::move(frames_.back());
         frames_.pop_back();
+        if (frame.node->type == Node::Type::Block) close_block(frame);
         return;
       }
       case '>': {
@@ -248,6 +358,13 @@ class Parser {
   const RenderLimits& limits_;
   std::string open_ = "{{", close_ = "}}";
   std::vector<Frame> frames_;
+  // The line being read (start of, and how far newlines have been looked for).
+  std::size_t line_start_ = 0, line_scan_ = 0;
+  // The current clear line (see parse): its number, where it ends, its indentation.
+  std::size_t clear_line_id_ = 0, clear_line_end_ = 0;
+  std::string_view clear_line_indent_;
+  bool in_clear_line_ = false;
+  bool keep_line_end_ = false;
 };
 
 }  // namespace

@@ -66,7 +66,10 @@ class Renderer {
   void render_node(const Node& node) {
     switch (node.type) {
       case Node::Type::Text:
-        out_.append(node.text);
+        if (indent_.empty())
+          out_.append(node.text);
+        else
+          append_indented(node.text);
         check_output();
         return;
       case Node::Type::Variable:
@@ -111,6 +114,9 @@ class Renderer {
     DataRef value;
     if (!resolve(node.path, &value)) return;
     std::string_view text;
+    const std::size_t before = out_.size();
+    if (!indent_.empty() && line_start_) out_.append(indent_);
+    const std::size_t value_start = out_.size();
     if (data_.text_view(value, &text)) {
       append_escaped(out_, text, node.escaped ? options_.escape : Escape::None);
     } else {
@@ -118,6 +124,10 @@ class Renderer {
       data_.append_text(value, scratch_);
       append_escaped(out_, scratch_, node.escaped ? options_.escape : Escape::None);
     }
+    if (out_.size() == value_start)
+      out_.truncate(before);  // nothing printed: the line has not started yet
+    else
+      line_start_ = false;
     check_output();
   }
 
@@ -169,10 +179,32 @@ class Renderer {
     for (const Node* parent : overrides_)
       for (const Node& child : parent->children)
         if (child.type == Node::Type::Block && child.text == node.text) {
+          if (!node.reindent || node.indent.empty()) return render_nested(child.children);
+          // The passed content lost its own indentation when compiled; this block's goes on.
+          const std::size_t outer = indent_.size();
+          const bool outer_line_start = line_start_;
+          const std::size_t written = out_.size();
+          indent_.append(node.indent);
+          line_start_ = true;
           render_nested(child.children);
+          indent_.resize(outer);
+          line_start_ = out_.size() == written ? outer_line_start : out_.back() == '\n';
           return;
         }
     render_nested(node.children);
+  }
+
+  // Text inside a re-indented block: the indentation before each line that has something.
+  void append_indented(std::string_view text) {
+    std::size_t from = 0;
+    while (from < text.size()) {
+      if (line_start_) out_.append(indent_);
+      std::size_t nl = text.find('\n', from);
+      std::size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+      out_.append(text.data() + from, end - from);
+      line_start_ = nl != std::string_view::npos;
+      from = end;
+    }
   }
 
   void check_output() const {
@@ -186,6 +218,8 @@ class Renderer {
   const RenderLimits& limits_;
   OutputBuffer& out_;
   ContextStack stack_;
+  std::string indent_;  // re-indentation of the blocks being expanded; empty nearly always
+  bool line_start_ = false;
   std::vector<const Node*> overrides_;
   std::string scratch_;
   std::size_t steps_ = 0;
