@@ -44,6 +44,15 @@ std::size_t first_html_special(std::string_view text, std::size_t from) {
 
 template <class Out>
 void append_html(Out& out, std::string_view text) {
+  // Short values (most) are checked byte by byte right here; clean ones go out in one append.
+  if (text.size() < 16) {
+    std::size_t i = 0;
+    while (i < text.size() && !html_special(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == text.size()) {
+      out.append(text.data(), text.size());
+      return;
+    }
+  }
   std::size_t start = 0;
   while (true) {
     std::size_t i = first_html_special(text, start);

@@ -16,6 +16,11 @@ class OutputBuffer {
   const char* data() const { return data_.get(); }
   std::string_view view() const { return std::string_view(data_.get(), len_); }
   void clear() { len_ = 0; }
+  void release_if_larger_than(std::size_t bytes) {
+    if (cap_ <= bytes) return;
+    data_.reset();
+    cap_ = len_ = 0;
+  }
   void truncate(std::size_t n) {
     if (n < len_) len_ = n;
   }

@@ -2,6 +2,7 @@
 // parents, per the specification in shared/conformance/mustache-spec. Written by hand: no
 // Debian-packaged C++ Mustache library compiles once into a tree over an abstract data model.
 #include <algorithm>
+#include <map>
 
 #include "template/compiled_template.hpp"
 #include "template/template_error.hpp"
@@ -38,6 +39,7 @@ class Parser {
 
   std::shared_ptr<const Template> parse() {
     auto result = std::make_shared<Template>();
+    template_ = result.get();
     frames_.push_back(Frame{&result->nodes, nullptr, {}, 0, {}, 0});
     std::size_t text_start = 0, pos = 0, last_tag_end = 0;
     while (true) {
@@ -289,7 +291,7 @@ class Parser {
       case '^': {
         require_name(body, position);
         Node& node = push_node(sigil == '#' ? Node::Type::Section : Node::Type::Inverted);
-        node.path = split_path(body);
+        set_path(node, body);
         open_frame(node, body, position);
         return;
       }
@@ -335,10 +337,22 @@ class Parser {
         require_name(body, position);
         Node& node = push_node(Node::Type::Variable);
         node.escaped = sigil != '&';
-        node.path = split_path(body);
+        set_path(node, body);
         return;
       }
     }
+  }
+
+  void set_path(Node& node, std::string_view name) {
+    node.path = split_path(name);
+    if (node.path.size() < 2) return;
+    std::string_view prefix = name.substr(0, name.rfind('.'));
+    auto known = prefixes_.find(prefix);
+    if (known == prefixes_.end()) {
+      template_->prefixes.push_back(PathPrefix{template_->prefixes.size()});
+      known = prefixes_.emplace(std::string(prefix), &template_->prefixes.back()).first;
+    }
+    node.prefix = known->second;
   }
 
   // "* name" names the partial through the data; the space after * is padding.
@@ -358,6 +372,8 @@ class Parser {
   const RenderLimits& limits_;
   std::string open_ = "{{", close_ = "}}";
   std::vector<Frame> frames_;
+  Template* template_ = nullptr;
+  std::map<std::string, const PathPrefix*, std::less<>> prefixes_;
   // The line being read (start of, and how far newlines have been looked for).
   std::size_t line_start_ = 0, line_scan_ = 0;
   // The current clear line (see parse): its number, where it ends, its indentation.

@@ -47,7 +47,7 @@ class Renderer {
 
  private:
   void render_nodes(const std::vector<Node>& nodes) {
-    steps_ += nodes.size();
+    steps_ += nodes.size() + 1;  // + 1: an empty section body over a long list costs too
     if (steps_ > limits_.max_steps)
       throw TemplateError("rendering takes more than " + std::to_string(limits_.max_steps) +
                           " steps (sections over lists nested too deep?)");
@@ -78,7 +78,7 @@ class Renderer {
         return section(node);
       case Node::Type::Inverted: {
         DataRef value;
-        if (!resolve(node.path, &value) || !data_.truthy(value)) render_nested(node.children);
+        if (!resolve(node, &value) || !data_.truthy(value)) render_nested(node.children);
         return;
       }
       case Node::Type::Partial:
@@ -91,7 +91,7 @@ class Renderer {
   }
 
   // The first name through the context stack, the rest of a dotted name inside what it found.
-  bool resolve(const std::vector<std::string>& path, DataRef* out) const {
+  bool resolve(const std::vector<std::string>& path, std::size_t count, DataRef* out) const {
     if (path.empty()) {
       *out = stack_.top();
       return true;
@@ -104,15 +104,26 @@ class Renderer {
       --i;
       if (data_.lookup(stack_[i], first, &value)) break;
     }
-    for (std::size_t k = 1; k < path.size(); ++k)
+    for (std::size_t k = 1; k < count; ++k)
       if (!data_.lookup(value, path[k], &value)) return false;
     *out = value;
     return true;
   }
 
+  bool resolve(const Node& node, DataRef* out) {
+    if (node.prefix == nullptr) return resolve(node.path, node.path.size(), out);
+    PrefixEntry& entry = prefix_cache_[node.prefix->slot % kPrefixSlots];
+    if (entry.prefix != node.prefix || entry.epoch != epoch_) {
+      entry.prefix = node.prefix;
+      entry.epoch = epoch_;
+      entry.found = resolve(node.path, node.path.size() - 1, &entry.value);
+    }
+    return entry.found && data_.lookup(entry.value, node.path.back(), out);
+  }
+
   void variable(const Node& node) {
     DataRef value;
-    if (!resolve(node.path, &value)) return;
+    if (!resolve(node, &value)) return;
     std::string_view text;
     const std::size_t before = out_.size();
     if (!indent_.empty() && line_start_) out_.append(indent_);
@@ -133,19 +144,23 @@ class Renderer {
 
   void section(const Node& node) {
     DataRef value;
-    if (!resolve(node.path, &value) || !data_.truthy(value)) return;
+    if (!resolve(node, &value) || !data_.truthy(value)) return;
     if (data_.kind(value) == Kind::Array) {
       std::size_t n = data_.array_size(value);
-      for (std::size_t i = 0; i < n; ++i) {
-        stack_.push(data_.array_at(value, i));
-        render_nested(node.children);
-        stack_.pop();
-      }
+      for (std::size_t i = 0; i < n; ++i) push_and_render(data_.array_at(value, i), node);
       return;
     }
-    stack_.push(value);
+    push_and_render(value, node);
+  }
+
+  // A new context: what prefixes resolved to no longer holds until it is popped again.
+  void push_and_render(const DataRef& context, const Node& node) {
+    const std::uint64_t outer = epoch_;
+    epoch_ = ++epochs_;
+    stack_.push(context);
     render_nested(node.children);
     stack_.pop();
+    epoch_ = outer;
   }
 
   // A partial ({{>name}}), or a parent ({{<name}}) whose blocks override the included ones.
@@ -154,7 +169,7 @@ class Renderer {
     std::string_view name = node.text;
     if (node.dynamic) {
       DataRef value;
-      if (!resolve(node.path, &value) || data_.kind(value) != Kind::String) return;
+      if (!resolve(node, &value) || data_.kind(value) != Kind::String) return;
       data_.append_text(value, dynamic_name);
       name = dynamic_name;
     }
@@ -204,6 +219,7 @@ class Renderer {
       out_.append(text.data() + from, end - from);
       line_start_ = nl != std::string_view::npos;
       from = end;
+      check_output();  // each line adds the indentation: a short text can grow large
     }
   }
 
@@ -218,6 +234,15 @@ class Renderer {
   const RenderLimits& limits_;
   OutputBuffer& out_;
   ContextStack stack_;
+  struct PrefixEntry {
+    const PathPrefix* prefix = nullptr;
+    std::uint64_t epoch = 0;
+    DataRef value;
+    bool found = false;
+  };
+  static constexpr std::size_t kPrefixSlots = 16;
+  PrefixEntry prefix_cache_[kPrefixSlots];
+  std::uint64_t epoch_ = 0, epochs_ = 0;
   std::string indent_;  // re-indentation of the blocks being expanded; empty nearly always
   bool line_start_ = false;
   std::vector<const Node*> overrides_;
@@ -229,6 +254,8 @@ class Renderer {
 
 // Reused by every render on the thread; a render that starts while another one is under way
 // on the same thread (a data source that renders) gets a buffer of its own.
+// A rare large render does not pin its memory for the rest of the backend's life.
+constexpr std::size_t kKeptBufferBytes = 256 * 1024;
 thread_local OutputBuffer thread_buffer;
 thread_local bool thread_buffer_busy = false;
 
@@ -237,6 +264,7 @@ void render_into(OutputBuffer& buffer, const Template& t, const DataSource& data
   buffer.clear();
   Renderer(data, options, buffer).run(t, root);
   out.append(buffer.data(), buffer.size());
+  buffer.release_if_larger_than(kKeptBufferBytes);
 }
 
 }  // namespace

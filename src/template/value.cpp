@@ -11,6 +11,32 @@ std::uint64_t key_tag(std::string_view key) {
          static_cast<std::uint64_t>(static_cast<unsigned char>(key.back())) << 40;
 }
 
+// Keys are short: a few word compares beat a memcmp call or a byte loop.
+bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    std::uint64_t x, y;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    std::uint32_t x1, y1, x2, y2;
+    std::memcpy(&x1, a, 4);
+    std::memcpy(&y1, b, 4);
+    std::memcpy(&x2, a + n - 4, 4);
+    std::memcpy(&y2, b + n - 4, 4);
+    return x1 == y1 && x2 == y2;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 }  // namespace
 
 Value Value::boolean(bool b) {
@@ -57,11 +83,8 @@ const Value* Value::find(std::string_view key) const {
   for (std::size_t i = 0; i < n; ++i)
     if (key_tags_[i] == tag) {
       const std::string& k = members_[i].first;
-      if (k.size() != key.size()) continue;
-      // Keys are short: an inline loop beats a memcmp call.
-      std::size_t j = 0;
-      while (j < key.size() && k[j] == key[j]) ++j;
-      if (j == key.size()) return &members_[i].second;
+      if (k.size() == key.size() && same_bytes(k.data(), key.data(), key.size()))
+        return &members_[i].second;
     }
   return nullptr;
 }

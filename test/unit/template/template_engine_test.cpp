@@ -134,3 +134,106 @@ TEST(Compile, OnceRenderMany) {
     EXPECT_EQ(out, "<x><y>");
   }
 }
+
+TEST(Limits, NestedListSectionsAreBoundedInSteps) {
+  Value list = Value::array();
+  for (int i = 0; i < 100; ++i) list.push(Value::number("1"));
+  Value data = Value::object({{"a", list}});
+  // 100^6 iterations printing nothing: only the step limit stops it.
+  EXPECT_THROW(
+      render_with("{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}{{/a}}", data),
+      TemplateError);
+}
+
+TEST(Limits, RenderDepthAcrossPartialsIsBounded) {
+  MapPartialResolver partials;
+  partials.add("deeper", "{{#t}}{{#t}}{{#t}}{{> deeper}}{{/t}}{{/t}}{{/t}}");
+  Value data = Value::object({{"t", Value::boolean(true)}});
+  RenderOptions options;
+  options.partials = &partials;
+  options.limits.max_partial_depth = 1000;
+  options.limits.max_render_depth = 50;
+  try {
+    render_with("{{> deeper}}", data, options);
+    ADD_FAILURE();
+  } catch (const TemplateError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 50"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Render, AppendsAndLeavesOutputAloneOnError) {
+  ValueSource src;
+  Value data = ctx();
+  std::string out = "before:";
+  render(*compile("{{n}}"), src, ValueSource::ref(data), RenderOptions(), out);
+  EXPECT_EQ(out, "before:42");
+  RenderOptions small;
+  small.limits.max_output_bytes = 3;
+  EXPECT_THROW(render(*compile("{{name}}"), src, ValueSource::ref(data), small, out),
+               TemplateError);
+  EXPECT_EQ(out, "before:42");
+}
+
+TEST(Render, NumbersAndBooleansPrintAsJson) {
+  Value data = Value::object({{"f", Value::number("1.5")},
+                              {"t", Value::boolean(true)},
+                              {"no", Value::boolean(false)},
+                              {"nil", Value()}});
+  EXPECT_EQ(render_with("{{f}}|{{t}}|{{no}}|{{nil}}|", data), "1.5|true|false||");
+}
+
+// The renderer sees data only through DataSource: a source of its own kind (here, every key
+// names itself, and lists are three long) renders like any other.
+class EchoSource : public DataSource {
+ public:
+  Kind kind(const DataRef& v) const override { return v.aux == 1 ? Kind::Array : Kind::Object; }
+  bool lookup(const DataRef& object, std::string_view key, DataRef* out) const override {
+    if (object.aux != 0 && object.aux != 2) return false;
+    *out = DataRef{key.data(), key == "list" ? 1u : 3u + key.size()};
+    return true;
+  }
+  std::size_t array_size(const DataRef&) const override { return 3; }
+  DataRef array_at(const DataRef&, std::size_t) const override { return DataRef{nullptr, 2}; }
+  bool bool_value(const DataRef&) const override { return true; }
+  bool string_empty(const DataRef&) const override { return false; }
+  void append_text(const DataRef& v, std::string& out) const override {
+    if (v.aux >= 3) out.append(static_cast<const char*>(v.p), v.aux - 3);
+  }
+};
+
+TEST(DataModel, AnyDataSourceRenders) {
+  EchoSource echo;
+  std::string out;
+  render(*compile("{{hello}} {{#list}}<{{x}}>{{/list}}"), echo, DataRef{nullptr, 0},
+         RenderOptions(), out);
+  EXPECT_EQ(out, "hello <x><x><x>");
+}
+
+TEST(Inheritance, BlocksReindentInsidePartials) {
+  MapPartialResolver partials;
+  partials.add("layout", "<ul>\n  {{$items}}\n  <li>none</li>\n  {{/items}}\n</ul>\n");
+  RenderOptions options;
+  options.partials = &partials;
+  EXPECT_EQ(
+      render_with("{{<layout}}\n{{$items}}\n<li>{{n}}</li>\n<li>2</li>\n{{/items}}\n{{/layout}}\n",
+                  ctx(), options),
+      "<ul>\n  <li>42</li>\n  <li>2</li>\n</ul>\n");
+  EXPECT_EQ(render_with("{{<layout}}{{/layout}}", ctx(), options),
+            "<ul>\n  <li>none</li>\n</ul>\n");
+}
+
+TEST(Limits, HostileSourcesFailCleanly) {
+  const char* sources[] = {
+      "{{",    "{{{",   "{{#",   "{{/}}", "{{=}}",         "{{= a =}}", "{{#a}}{{/a}}{{/a}}",
+      "{{<}}", "{{$}}", "{{>}}", "\0{{x", "{{=<% %>=}}<%", "{{! x"};
+  for (const char* s : sources) {
+    try {
+      ValueSource src;
+      Value data = ctx();
+      std::string out;
+      render(*compile(s), src, ValueSource::ref(data), RenderOptions(), out);
+    } catch (const TemplateError& e) {
+      EXPECT_GE(e.line(), 0);
+    }
+  }
+}
