@@ -452,23 +452,26 @@ int64 process_queue(Queue queue, FunctionCallInfo fcinfo) {
   });
   ctx.templates = &published_templates(queue);
   int64 handled = 0;
+  // One batch: events gathered from as many free work queues as it takes to fill it (a busy
+  // backlog fills it from one; a trickle of real-time events from all eight), then routed,
+  // rendered and written with one set of statements, whatever the number of work queues.
+  std::vector<ClaimedEvent> events;
   int first = MyProcPid % kWorkQueues;
-  for (int i = 0; i < kWorkQueues && handled < max_events; ++i) {
+  for (int i = 0; i < kWorkQueues && static_cast<int>(events.size()) < max_events; ++i) {
     int work_queue = (first + i) % kWorkQueues;
     if (!try_lock_work_queue(queue, work_queue)) continue;
-    while (handled < max_events) {
-      int want = static_cast<int>(max_events - handled);
-      std::vector<ClaimedEvent> events = claim(ctx, work_queue, want);
-      if (events.empty()) break;
-      enrich(ctx, events);
-      std::vector<EventOutcome> outcomes;
-      outcomes.reserve(events.size());
-      for (const auto& e : events) outcomes.push_back(decide(e, ctx));
-      mark_quarantined(events, outcomes);
-      write_batch(ctx, events, outcomes);
-      handled += static_cast<int64>(events.size());
-      if (static_cast<int>(events.size()) < want) break;
-    }
+    std::vector<ClaimedEvent> claimed =
+        claim(ctx, work_queue, max_events - static_cast<int>(events.size()));
+    for (auto& e : claimed) events.push_back(std::move(e));
+  }
+  if (!events.empty()) {
+    enrich(ctx, events);
+    std::vector<EventOutcome> outcomes;
+    outcomes.reserve(events.size());
+    for (const auto& e : events) outcomes.push_back(decide(e, ctx));
+    mark_quarantined(events, outcomes);
+    write_batch(ctx, events, outcomes);
+    handled = static_cast<int64>(events.size());
   }
   pg::call([] { SPI_finish(); });
   return handled;
