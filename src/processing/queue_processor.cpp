@@ -44,14 +44,15 @@ constexpr int kWorkQueues = 8;
 constexpr int32 kLockClass = 0x6d63;  // "mc": advisory lock space of the work queues
 constexpr int64 kPausedRecheckMicros = 30LL * 1000000;
 
-// Claim: due, unprocessed events of one work queue, oldest due first (the queue index).
+// Claim: due, unprocessed events of the given work queues, in the queue index's order (work
+// queue, then oldest due first).
 #define MC_CLAIM_SQL(table)                                                                 \
   "SELECT id, event_type, email, mobile_phone, external_id, origin, wished_channel::text, " \
   "language, country, ctx, expires_at, error_count FROM mc." table                          \
   " "                                                                                       \
-  "WHERE (id & 7) = $1 AND processed_at IS NULL "                                           \
+  "WHERE (id & 7) = ANY ($1) AND processed_at IS NULL "                                     \
   "AND coalesce(process_requested_at, scheduled_at, created_at) <= $2 "                     \
-  "ORDER BY coalesce(process_requested_at, scheduled_at, created_at), id LIMIT $3"
+  "ORDER BY (id & 7), coalesce(process_requested_at, scheduled_at, created_at), id LIMIT $3"
 
 #define MC_UPDATE_SQL(table)                                                                      \
   "UPDATE mc." table                                                                              \
@@ -65,8 +66,8 @@ constexpr int64 kPausedRecheckMicros = 30LL * 1000000;
   "WHERE e.id = u.id"
 
 SpiStatement claim_statements[2] = {
-    {MC_CLAIM_SQL("rt_event"), 3, {INT4OID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
-    {MC_CLAIM_SQL("batch_event"), 3, {INT4OID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
+    {MC_CLAIM_SQL("rt_event"), 3, {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
+    {MC_CLAIM_SQL("batch_event"), 3, {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
 };
 SpiStatement update_statements[2] = {
     {MC_UPDATE_SQL("rt_event"),
@@ -122,11 +123,14 @@ std::optional<std::string> text_of(const char* value) {
   return std::string(value);
 }
 
-std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, int work_queue, int limit) {
+std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, const std::vector<int>& work_queues,
+                                int limit) {
+  DatumColumn queues(DatumColumn::Kind::Int8);
+  for (int k : work_queues) queues.add_int8(k);
+  Datum queue_array = queues.to_array();
   uint64 rows = 0;
   pg::call([&] {
-    Datum values[3] = {Int32GetDatum(work_queue), TimestampTzGetDatum(ctx.now),
-                       Int32GetDatum(limit)};
+    Datum values[3] = {queue_array, TimestampTzGetDatum(ctx.now), Int32GetDatum(limit)};
     // Not read-only: a snapshot taken now, after the work queue's lock was granted.
     pg::execute_unsafe(&claim_statements[static_cast<int>(ctx.queue)], values, nullptr, false,
                        limit);
@@ -455,14 +459,27 @@ int64 process_queue(Queue queue, FunctionCallInfo fcinfo) {
   // One batch: events gathered from as many free work queues as it takes to fill it (a busy
   // backlog fills it from one; a trickle of real-time events from all eight), then routed,
   // rendered and written with one set of statements, whatever the number of work queues.
+  // The first free work queue; if it cannot fill the batch, every other free one too, in one
+  // more claim. A backlog is taken one work queue per worker (the others stay free for other
+  // workers); a trickle of real-time events costs two queries, not eight.
   std::vector<ClaimedEvent> events;
-  int first = MyProcPid % kWorkQueues;
-  for (int i = 0; i < kWorkQueues && static_cast<int>(events.size()) < max_events; ++i) {
-    int work_queue = (first + i) % kWorkQueues;
+  std::vector<int> rest;
+  bool first_taken = false;
+  int start = MyProcPid % kWorkQueues;
+  for (int i = 0; i < kWorkQueues; ++i) {
+    int work_queue = (start + i) % kWorkQueues;
+    if (first_taken) {
+      if (try_lock_work_queue(queue, work_queue)) rest.push_back(work_queue);
+      continue;
+    }
     if (!try_lock_work_queue(queue, work_queue)) continue;
-    std::vector<ClaimedEvent> claimed =
-        claim(ctx, work_queue, max_events - static_cast<int>(events.size()));
-    for (auto& e : claimed) events.push_back(std::move(e));
+    first_taken = true;
+    events = claim(ctx, {work_queue}, max_events);
+    if (static_cast<int>(events.size()) >= max_events) break;
+  }
+  if (!rest.empty()) {
+    std::vector<ClaimedEvent> more = claim(ctx, rest, max_events - static_cast<int>(events.size()));
+    for (auto& e : more) events.push_back(std::move(e));
   }
   if (!events.empty()) {
     enrich(ctx, events);
