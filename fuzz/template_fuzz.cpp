@@ -46,6 +46,10 @@ Value context_from(std::string_view bytes) {
           ++depth;
         }
         break;
+      case 6:
+        // Names a partial that exists, for dynamic names ({{>*c}}, {{<*c}}).
+        cursor->set(key, Value::string(bytes[i] & 8 ? "p" : "a"));
+        break;
       default:
         cursor->set(key, Value::string(""));
         break;

@@ -124,22 +124,31 @@ class Renderer {
   void variable(const Node& node) {
     DataRef value;
     if (!resolve(node, &value)) return;
+    const Escape escape = node.escaped ? options_.escape : Escape::None;
+    if (indent_.empty()) {
+      append_value(value, escape);
+    } else {
+      const std::size_t before = out_.size();
+      if (line_start_) out_.append(indent_);
+      const std::size_t value_start = out_.size();
+      append_value(value, escape);
+      if (out_.size() == value_start)
+        out_.truncate(before);  // nothing printed: the line has not started yet
+      else
+        line_start_ = false;
+    }
+    check_output();
+  }
+
+  void append_value(const DataRef& value, Escape escape) {
     std::string_view text;
-    const std::size_t before = out_.size();
-    if (!indent_.empty() && line_start_) out_.append(indent_);
-    const std::size_t value_start = out_.size();
     if (data_.text_view(value, &text)) {
-      append_escaped(out_, text, node.escaped ? options_.escape : Escape::None);
+      append_escaped(out_, text, escape);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);
-      append_escaped(out_, scratch_, node.escaped ? options_.escape : Escape::None);
+      append_escaped(out_, scratch_, escape);
     }
-    if (out_.size() == value_start)
-      out_.truncate(before);  // nothing printed: the line has not started yet
-    else
-      line_start_ = false;
-    check_output();
   }
 
   void section(const Node& node) {
