@@ -10,7 +10,7 @@ cmake --build build-bench -j"$(nproc)" --target render_bench >/dev/null
 runs=${RUNS:-5}
 out=$(mktemp -d)
 
-./build-bench/render_bench --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true \
+./build-bench/src/template/render_bench --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true \
   --benchmark_format=json >"$out/gbench.json" 2>/dev/null
 median() { python3 -c "import json,sys; d=json.load(open('$out/gbench.json')); print([b['items_per_second'] for b in d['benchmarks'] if b['name']=='$1_median'][0])"; }
 value_model=$(median BM_Render_ValueModel)
