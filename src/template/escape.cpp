@@ -18,15 +18,7 @@ inline std::uint64_t has_byte(std::uint64_t word, unsigned char c) {
   return (x - kOnes) & ~x & kHighs;
 }
 
-struct HtmlSpecialTable {
-  bool special[256] = {};
-  constexpr HtmlSpecialTable() {
-    for (unsigned char c : {'&', '<', '>', '"', '\''}) special[c] = true;
-  }
-};
-constexpr HtmlSpecialTable kHtml;
-
-inline bool html_special(unsigned char c) { return kHtml.special[c]; }
+inline bool html_special(unsigned char c) { return detail::kHtmlSpecial.special[c]; }
 
 std::size_t first_html_special(std::string_view text, std::size_t from) {
   std::size_t i = from;

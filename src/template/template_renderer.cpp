@@ -143,7 +143,11 @@ class Renderer {
   void append_value(const DataRef& value, Escape escape) {
     std::string_view text;
     if (data_.text_view(value, &text)) {
-      append_escaped(out_, text, escape);
+      if (escape == Escape::None ||
+          (escape == Escape::Html && text.size() < 16 && html_clean(text)))
+        out_.append(text);
+      else
+        append_escaped(out_, text, escape);
     } else {
       scratch_.clear();
       data_.append_text(value, scratch_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +12,41 @@
 #include "template/data_model.hpp"
 
 namespace mc::tmpl {
+namespace detail {
+
+inline std::uint64_t key_tag(std::string_view key) {
+  if (key.empty()) return 0;
+  return key.size() | static_cast<std::uint64_t>(static_cast<unsigned char>(key.front())) << 32 |
+         static_cast<std::uint64_t>(static_cast<unsigned char>(key.back())) << 40;
+}
+
+// Keys are short: a few word compares beat a memcmp call or a byte loop.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n >= 8) {
+    std::uint64_t x, y;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    std::uint32_t x1, y1, x2, y2;
+    std::memcpy(&x1, a, 4);
+    std::memcpy(&y1, b, 4);
+    std::memcpy(&x2, a + n - 4, 4);
+    std::memcpy(&y2, b + n - 4, 4);
+    return x1 == y1 && x2 == y2;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace detail
 
 class Value {
  public:
@@ -41,6 +77,20 @@ class Value {
   std::vector<std::uint64_t> key_tags_;
   std::vector<Value> items_;
 };
+
+// Inline: the renderer's hottest call, through ValueSource::lookup.
+inline const Value* Value::find(std::string_view key) const {
+  if (kind_ != Kind::Object) return nullptr;
+  const std::uint64_t tag = detail::key_tag(key);
+  const std::size_t n = key_tags_.size();
+  for (std::size_t i = 0; i < n; ++i)
+    if (key_tags_[i] == tag) {
+      const std::string& k = members_[i].first;
+      if (k.size() == key.size() && detail::same_bytes(k.data(), key.data(), key.size()))
+        return &members_[i].second;
+    }
+  return nullptr;
+}
 
 class ValueSource : public DataSource {
  public:
