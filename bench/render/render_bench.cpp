@@ -13,6 +13,7 @@
 #include "template/partial_resolver.hpp"
 #include "template/template_renderer.hpp"
 #include "template/value.hpp"
+#include "support/json_to_value.hpp"
 
 using namespace mc::tmpl;
 
@@ -25,33 +26,10 @@ std::string read(const std::string& name) {
   return s.str();
 }
 
-Value to_value(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-      return Value();
-    case nlohmann::json::value_t::boolean:
-      return Value::boolean(j.get<bool>());
-    case nlohmann::json::value_t::string:
-      return Value::string(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      Value v = Value::array();
-      for (const auto& item : j) v.push(to_value(item));
-      return v;
-    }
-    case nlohmann::json::value_t::object: {
-      Value v = Value::object();
-      for (auto it = j.begin(); it != j.end(); ++it) v.set(it.key(), to_value(it.value()));
-      return v;
-    }
-    default:
-      return Value::number(j.dump());
-  }
-}
-
 struct Fixture {
   std::string source = read("order_confirmation.mustache");
   std::string footer = read("footer.mustache");
-  Value data = to_value(nlohmann::json::parse(read("ctx.json")));
+  Value data = mc::test::json_to_value(nlohmann::json::parse(read("ctx.json")));
 };
 
 const Fixture& fixture() {

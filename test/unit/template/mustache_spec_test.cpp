@@ -13,6 +13,7 @@
 #include "template/template_error.hpp"
 #include "template/template_renderer.hpp"
 #include "template/value.hpp"
+#include "support/json_to_value.hpp"
 
 using mc::tmpl::Value;
 
@@ -51,34 +52,11 @@ std::vector<SpecCase> load(const std::vector<std::string>& files) {
   return cases;
 }
 
-Value to_value(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-      return Value();
-    case nlohmann::json::value_t::boolean:
-      return Value::boolean(j.get<bool>());
-    case nlohmann::json::value_t::string:
-      return Value::string(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      Value v = Value::array();
-      for (const auto& item : j) v.push(to_value(item));
-      return v;
-    }
-    case nlohmann::json::value_t::object: {
-      Value v = Value::object();
-      for (auto it = j.begin(); it != j.end(); ++it) v.set(it.key(), to_value(it.value()));
-      return v;
-    }
-    default:
-      return Value::number(j.dump());
-  }
-}
-
 std::string render_case(const SpecCase& c) {
   mc::tmpl::MapPartialResolver partials;
   for (auto it = c.partials.begin(); it != c.partials.end(); ++it)
     partials.add(it.key(), it.value().get<std::string>());
-  Value data = to_value(c.data);
+  Value data = mc::test::json_to_value(c.data);
   mc::tmpl::ValueSource source;
   mc::tmpl::RenderOptions options;
   options.partials = &partials;
