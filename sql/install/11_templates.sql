@@ -126,23 +126,23 @@ BEGIN
 END $$;
 
 -- A paused template's events wait in pending instead of being processed.
-CREATE FUNCTION mc.pause_template(name text) RETURNS void
+CREATE FUNCTION mc._set_paused(template_name text, pause boolean) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  UPDATE mc.published_template p SET paused = true WHERE p.template_id = mc._template_id($1);
+  UPDATE mc.published_template p SET paused = pause WHERE p.template_id = mc._template_id(template_name);
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'template "%" is not published', $1 USING ERRCODE = 'object_not_in_prerequisite_state';
+    RAISE EXCEPTION 'template "%" is not published', template_name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
 END $$;
+REVOKE ALL ON FUNCTION mc._set_paused(text, boolean) FROM PUBLIC;
 
+CREATE FUNCTION mc.pause_template(name text) RETURNS void
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT mc._set_paused($1, true) $$;
 CREATE FUNCTION mc.resume_template(name text) RETURNS void
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  UPDATE mc.published_template p SET paused = false WHERE p.template_id = mc._template_id($1);
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'template "%" is not published', $1 USING ERRCODE = 'object_not_in_prerequisite_state';
-  END IF;
-END $$;
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT mc._set_paused($1, false) $$;
 
 -- Renders a template for each of its seed addresses (or a given ctx), without publishing.
 CREATE FUNCTION mc.preview_template(name text, ctx jsonb DEFAULT NULL)

@@ -58,6 +58,11 @@ BEGIN
   END LOOP;
 END $$;
 
+-- The pg_cron jobs of the workflows, by name.
+CREATE FUNCTION mc._workflow_jobs() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+  SELECT ARRAY['rtEventsProcessing', 'batchEventsProcessing', 'updateEventsStatus', 'mcCronHistoryPurge']
+$$;
+
 CREATE FUNCTION mc._require_pg_cron() RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -87,8 +92,7 @@ BEGIN
       -- pg_cron never purges its run history: a row per run, ~5,000 a day here.
       ('mcCronHistoryPurge', '17 * * * *',
        $q$DELETE FROM cron.job_run_details WHERE end_time < now() - interval '3 days'
-            AND jobid IN (SELECT jobid FROM cron.job WHERE jobname IN ('rtEventsProcessing',
-              'batchEventsProcessing', 'updateEventsStatus', 'mcCronHistoryPurge'))$q$)
+            AND jobid IN (SELECT jobid FROM cron.job WHERE jobname = ANY (mc._workflow_jobs()))$q$)
     ) AS j (name, schedule, command)
   LOOP
     EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
@@ -105,8 +109,7 @@ DECLARE
 BEGIN
   PERFORM mc._require_pg_cron();
   FOR name IN EXECUTE $q$SELECT jobname FROM cron.job WHERE database = current_database()
-      AND jobname IN ('rtEventsProcessing', 'batchEventsProcessing', 'updateEventsStatus',
-                      'mcCronHistoryPurge')$q$
+      AND jobname = ANY (mc._workflow_jobs())$q$
   LOOP
     EXECUTE 'SELECT cron.unschedule($1)' USING name;
     RETURN NEXT name;
@@ -129,9 +132,7 @@ BEGIN
     LEFT JOIN LATERAL (SELECT r.start_time, r.end_time, r.status, r.return_message
                        FROM cron.job_run_details r WHERE r.jobid = j.jobid
                        ORDER BY r.runid DESC LIMIT 1) d ON true
-    WHERE j.database = current_database()
-      AND j.jobname IN ('rtEventsProcessing', 'batchEventsProcessing', 'updateEventsStatus',
-                        'mcCronHistoryPurge')
+    WHERE j.database = current_database() AND j.jobname = ANY (mc._workflow_jobs())
     ORDER BY j.jobname$q$;
 END $$;
 CREATE VIEW mc.workflow_status AS SELECT * FROM mc._workflow_status();
