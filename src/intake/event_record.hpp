@@ -35,8 +35,7 @@ struct EventRecord {
   TextSlot text[kTextFieldCount];
   int channel;  // mc::core::Channel
   bool has_ctx, ctx_is_object;
-  JsonbContainer* ctx;  // set when read from a JSON document
-  Datum ctx_datum;      // set when read from a row (CHECK constraint)
+  JsonbContainer* ctx;  // set when read from a JSON document (the CHECK reads only its size)
   uint32 ctx_bytes;
   bool has_scheduled_at, has_expires_at;
   TimestampTz scheduled_at, expires_at;

@@ -217,7 +217,6 @@ Datum text_datum(const TextSlot& slot) {
 }
 
 Datum ctx_datum(const EventRecord& r) {
-  if (r.ctx == nullptr) return r.ctx_datum;
   Jsonb* jsonb = static_cast<Jsonb*>(palloc(VARHDRSZ + r.ctx_bytes));
   SET_VARSIZE(jsonb, VARHDRSZ + r.ctx_bytes);
   std::memcpy(&jsonb->root, r.ctx, r.ctx_bytes);

@@ -54,7 +54,7 @@ const TemplateSet& published_templates(intake::Queue queue) {
     if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.published_template failed");
     template_rows = SPI_processed;
     templates_table = SPI_tuptable;
-    SPI_tuptable = nullptr;  // keep it: the next SPI_execute would free it otherwise
+    // A result table stays valid until SPI_finish: the next query does not free it.
     rc = SPI_execute("SELECT name, body FROM mc.partial", false, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.partial failed");
     partial_rows = SPI_processed;
