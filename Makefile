@@ -6,10 +6,16 @@ MODULE_big = message_center
 SRCS = $(sort $(wildcard src/*.cpp src/*/*.cpp))
 OBJS = $(SRCS:.cpp=.o)
 
-# The install script is stitched from one SQL object per file, in file-name order.
-SQL_PARTS  = $(sort $(wildcard sql/install/*.sql))
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(wildcard sql/upgrade/$(EXTENSION)--*--*.sql)
+# Like pg_cron, one install script for the first release and then a chain of upgrade scripts:
+# CREATE EXTENSION runs 0.1.0 and every step up to default_version, so a fresh install and an
+# upgraded one are the same schema by construction. Each script is stitched from one SQL object
+# per file, in file-name order: sql/install/ is release 0.1.0 (frozen), sql/upgrade/A--B/ the
+# step from A to B.
+BASE_VERSION   = 0.1.0
+SQL_PARTS      = $(sort $(wildcard sql/install/*.sql))
+UPGRADE_STEPS  = $(notdir $(wildcard sql/upgrade/*--*))
+UPGRADE_SCRIPTS = $(foreach step,$(UPGRADE_STEPS),sql/$(EXTENSION)--$(step).sql)
+DATA_built = sql/$(EXTENSION)--$(BASE_VERSION).sql $(UPGRADE_SCRIPTS)
 EXTRA_CLEAN = $(DATA_built)
 
 PG_CONFIG ?= pg_config
@@ -28,8 +34,12 @@ include $(PGXS)
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 
 # The directory too: adding or removing a part changes its time.
-$(DATA_built): $(SQL_PARTS) sql/install $(EXTENSION).control
+sql/$(EXTENSION)--$(BASE_VERSION).sql: $(SQL_PARTS) sql/install
 	cat $(SQL_PARTS) > $@
+
+.SECONDEXPANSION:
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/%
+	cat $(sort $(wildcard sql/upgrade/$*/*.sql)) > $@
 
 .PHONY: format
 format:
