@@ -1,0 +1,105 @@
+-- Retention and purge (mcCleanup), and what the archive of a control instance needs on an
+-- execution instance: a way to find what changed since its last run, and where it has got to.
+
+-- Archiving pulls processed events by the time they left the queue. BRIN, not btree: the
+-- update that sets processed_at is already not HOT (it leaves the queue index), rows are
+-- processed roughly in the order they were written, and a BRIN entry costs next to nothing;
+-- later status updates do not touch processed_at and stay HOT.
+CREATE INDEX rt_event_processed_at ON mc.rt_event USING brin (processed_at);
+CREATE INDEX batch_event_processed_at ON mc.batch_event USING brin (processed_at);
+
+-- Written by each control instance that archives this one (through postgres_fdw), after its
+-- run has committed: everything processed or modified before archived_through is in its
+-- archive, so mcCleanup may purge it.
+CREATE TABLE mc.archive_cursor (
+  archive text PRIMARY KEY,
+  archived_through timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mc.archive_cursor IS 'How far each archiving control instance has taken this instance''s rows';
+
+-- Where a reader may safely resume: no transaction still running began before it, so no row
+-- it has not seen can carry an earlier timestamp (every writer stamps rows with its start
+-- time or later). Read through postgres_fdw by archiving, in a transaction of its own.
+CREATE VIEW mc.archive_horizon AS
+  SELECT LEAST(pg_catalog.clock_timestamp(),
+           (SELECT pg_catalog.min(a.xact_start) FROM pg_catalog.pg_stat_activity a
+            WHERE a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()
+              AND a.datname = pg_catalog.current_database())) AS horizon;
+COMMENT ON VIEW mc.archive_horizon IS 'Safe resume point for incremental readers of this instance';
+
+-- One bounded batch of purging per table: rows older than their retention, never pending
+-- events, and never what an archive registered here (mc.archive_cursor) has not taken yet.
+-- Returns what it deleted; mc.cleanup() calls it until nothing is left.
+CREATE FUNCTION mc.purge_expired(max_rows integer DEFAULT 10000)
+  RETURNS TABLE (relation text, purged bigint)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s mc.settings;
+  archived timestamptz;
+  n bigint;
+BEGIN
+  IF max_rows IS NULL OR max_rows < 1 THEN
+    RAISE EXCEPTION 'max_rows must be a positive integer, got %', max_rows
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO s FROM mc.settings;
+  -- No archive registered: retention alone decides.
+  SELECT coalesce(min(c.archived_through), 'infinity') INTO archived FROM mc.archive_cursor c;
+
+  DELETE FROM mc.rt_event e WHERE e.id = ANY (ARRAY(
+    SELECT x.id FROM mc.rt_event x
+    WHERE x.created_at < now() - s.event_retention AND x.processed_at IS NOT NULL
+      AND x.processed_at < archived AND x.last_modified_at < archived
+    LIMIT max_rows));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  relation := 'mc.rt_event'; purged := n; RETURN NEXT;
+
+  DELETE FROM mc.batch_event e WHERE e.id = ANY (ARRAY(
+    SELECT x.id FROM mc.batch_event x
+    WHERE x.created_at < now() - s.event_retention AND x.processed_at IS NOT NULL
+      AND x.processed_at < archived AND x.last_modified_at < archived
+    LIMIT max_rows));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  relation := 'mc.batch_event'; purged := n; RETURN NEXT;
+
+  DELETE FROM mc.delivery_log d WHERE d.event_id = ANY (ARRAY(
+    SELECT x.event_id FROM mc.delivery_log x
+    WHERE x.created_at < now() - s.delivery_log_retention AND x.last_modified_at < archived
+    LIMIT max_rows));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  relation := 'mc.delivery_log'; purged := n; RETURN NEXT;
+
+  -- The archives of a control instance (empty elsewhere).
+  DELETE FROM mc.event_histo h WHERE h.id = ANY (ARRAY(
+    SELECT x.id FROM mc.event_histo x WHERE x.created_at < now() - s.archive_retention
+    LIMIT max_rows));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  relation := 'mc.event_histo'; purged := n; RETURN NEXT;
+
+  DELETE FROM mc.broadlog_event_histo h WHERE h.event_id = ANY (ARRAY(
+    SELECT x.event_id FROM mc.broadlog_event_histo x WHERE x.created_at < now() - s.archive_retention
+    LIMIT max_rows));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  relation := 'mc.broadlog_event_histo'; purged := n; RETURN NEXT;
+END $$;
+REVOKE ALL ON FUNCTION mc.purge_expired(integer) FROM PUBLIC;
+COMMENT ON FUNCTION mc.purge_expired(integer) IS 'Purges one batch of rows past their retention per table';
+
+-- mcCleanup: purges in short transactions (a batch each, committed), so no lock is held for
+-- long and autovacuum can hand the space to new rows while the purge goes on.
+-- (No SET clause: a procedure with one cannot COMMIT. Every name is qualified.)
+CREATE PROCEDURE mc.cleanup(batch_rows integer DEFAULT 10000, run_for interval DEFAULT '5 minutes')
+  LANGUAGE plpgsql AS $$
+DECLARE
+  stop_at constant timestamptz := pg_catalog.clock_timestamp() + run_for;
+  deleted bigint;
+BEGIN
+  LOOP
+    SELECT pg_catalog.sum(p.purged) INTO deleted FROM mc.purge_expired(batch_rows) p;
+    COMMIT;
+    EXIT WHEN deleted = 0 OR pg_catalog.clock_timestamp() >= stop_at;
+  END LOOP;
+END $$;
+REVOKE ALL ON PROCEDURE mc.cleanup(integer, interval) FROM PUBLIC;
+COMMENT ON PROCEDURE mc.cleanup(integer, interval) IS 'mcCleanup: purges past-retention rows in short batches';

@@ -1,0 +1,45 @@
+#include "control/conninfo.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+
+namespace mc::control {
+
+namespace {
+
+// postgres_fdw takes these on the user mapping, not on the server.
+constexpr std::array<std::string_view, 4> kUserMappingKeys = {"user", "password", "sslcert",
+                                                              "sslkey"};
+
+struct ConninfoFree {
+  void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
+};
+
+}  // namespace
+
+SplitConninfo split_conninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, ConninfoFree> options(
+      PQconninfoParse(conninfo.c_str(), &error));
+  if (!options) {
+    std::string message = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw std::invalid_argument(message);
+  }
+  SplitConninfo split;
+  for (PQconninfoOption* option = options.get(); option->keyword; ++option) {
+    if (!option->val) continue;
+    bool credential = std::find(kUserMappingKeys.begin(), kUserMappingKeys.end(),
+                                option->keyword) != kUserMappingKeys.end();
+    (credential ? split.user_mapping : split.server).emplace_back(option->keyword, option->val);
+  }
+  return split;
+}
+
+}  // namespace mc::control
