@@ -1,0 +1,65 @@
+-- Archiving an execution instance (database mc_exec_test, test/fixtures/execution_instance.sql)
+-- through a real postgres_fdw connection: counts, statuses, idempotent reruns, late changes.
+-- psql variables: host, port, password (test/run-sql-tests.sh sets them).
+BEGIN;
+SET LOCAL client_min_messages = warning;
+SELECT plan(20);
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+
+SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 9, %L)', 'exec9',
+  format('host=%s port=%s dbname=mc_exec_test user=%s password=%s', :'host', :'port', current_user, :'password')),
+  'register the execution instance (id 9)');
+-- To check against the source and to make late changes there, the raw tables too.
+CREATE SCHEMA src;
+IMPORT FOREIGN SCHEMA mc LIMIT TO (rt_event, batch_event, delivery_log) FROM SERVER mc_exec_exec9 INTO src;
+CREATE TEMP TABLE pass AS SELECT 0 AS n, * FROM mc.archive_instance('exec9', mc.archive_horizon('exec9'));
+
+SELECT is((SELECT events::int FROM pass), 63, 'the first pass archives every processed event (63)');
+SELECT is((SELECT delivery_logs::int FROM pass), 60, 'and every delivery log (60)');
+SELECT is((SELECT count(*)::int FROM mc.event_histo),
+  (SELECT count(*)::int FROM src.batch_event WHERE processed_at IS NOT NULL)
+  + (SELECT count(*)::int FROM src.rt_event WHERE processed_at IS NOT NULL), 'event_histo holds the processed events of both queues');
+SELECT is((SELECT count(*)::int FROM mc.event_histo WHERE (id >> 56) & 255 = 9 AND instance_id = 9), 63,
+  'their ids carry instance id 9');
+SELECT is((SELECT count(*)::int FROM mc.event_histo h WHERE h.id IN (SELECT id FROM src.batch_event WHERE status = 'pending')), 0,
+  'pending events are not archived');
+SELECT results_eq($$SELECT status::text, count(*)::int FROM mc.event_histo GROUP BY 1 ORDER BY 1$$,
+  $$VALUES ('delivery_failed', 5), ('not_taken_into_account', 3), ('pending_delivery', 35), ('sent', 20)$$,
+  'statuses carry the delivery outcome (before updateEventsStatus copied it)');
+SELECT is((SELECT count(*)::int FROM mc.event_histo WHERE queue = 'rt'), 10, 'both queues, with their queue');
+SELECT is((SELECT count(*)::int FROM mc.broadlog_event_histo WHERE template_name = 'order_batch'), 50,
+  'delivery logs carry their template');
+SELECT is((SELECT count(*)::int FROM mc.quarantine WHERE address = 'spam@example.com'), 1,
+  'the quarantine is pulled');
+
+-- Idempotent: a second pass, and a rerun from the start (a crash before the watermark
+-- committed), change nothing and duplicate nothing.
+INSERT INTO pass SELECT 1, * FROM mc.archive_instance('exec9', mc.archive_horizon('exec9'));
+SELECT is((SELECT events + delivery_logs FROM pass WHERE n = 1), 0::bigint, 'a second pass changes nothing');
+UPDATE mc.archive_state SET watermark = '-infinity' WHERE instance_name = 'exec9';
+INSERT INTO pass SELECT 2, * FROM mc.archive_instance('exec9', mc.archive_horizon('exec9'));
+SELECT is((SELECT events + delivery_logs FROM pass WHERE n = 2), 0::bigint, 'a rerun from the start changes nothing');
+SELECT is((SELECT count(*)::int FROM mc.event_histo) + (SELECT count(*)::int FROM mc.broadlog_event_histo), 123,
+  'and duplicates nothing');
+
+-- A late change: a bounce after "sent".
+UPDATE src.delivery_log SET status = 'failed', failure_reason = 'user_unknown', last_modified_at = clock_timestamp()
+WHERE event_id = (SELECT min(event_id) FROM src.delivery_log WHERE status = 'sent');
+INSERT INTO pass SELECT 3, * FROM mc.archive_instance('exec9', clock_timestamp());
+SELECT is((SELECT delivery_logs::int FROM pass WHERE n = 3), 1, 'the next pass takes the changed log only');
+SELECT results_eq($$SELECT h.status::text, l.failure_reason FROM mc.event_histo h JOIN mc.broadlog_event_histo l ON l.event_id = h.id
+                    WHERE h.id = (SELECT min(event_id) FROM src.delivery_log WHERE failure_reason = 'user_unknown')$$,
+  $$VALUES ('delivery_failed', 'user_unknown')$$, 'and the archived event turns delivery_failed');
+
+SELECT ok((SELECT watermark > '-infinity' AND runs = 4 AND last_error IS NULL FROM mc.archive_state WHERE instance_name = 'exec9'),
+  'archive_state counts the runs and holds the watermark');
+SELECT lives_ok($$SELECT mc._advance_archive_cursor('exec9')$$, 'the archive cursor is written on the instance');
+SELECT is((SELECT archived_through FROM mc_exec_exec9.archive_cursor WHERE archive = mc._archive_name()),
+  (SELECT watermark FROM mc.archive_state WHERE instance_name = 'exec9'), 'at the watermark');
+SELECT is((SELECT sum(incoming)::int FROM mc.service_level WHERE instance_name = 'exec9'), 63,
+  'service_level counts the incoming events of the instance');
+SELECT is((SELECT count(*)::int FROM mc.event_history WHERE instance_name = 'exec9' AND delivery_status = 'failed'), 6,
+  'event_history shows each event with its delivery outcome');
+
+SELECT * FROM finish();
+ROLLBACK;
