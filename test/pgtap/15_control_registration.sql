@@ -3,7 +3,7 @@
 -- psql variables: host, port, password (test/run-sql-tests.sh sets them).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE TEMP TABLE conn AS SELECT format('host=%s port=%s dbname=%s user=%s password=%s',
   :'host', :'port', current_database(), current_user, :'password') AS ok,
@@ -59,6 +59,8 @@ SELECT is((SELECT count(*)::int FROM pg_user_mappings WHERE srvname = 'mc_exec_s
 SELECT ok((SELECT NOT EXISTS (SELECT FROM pg_foreign_server s, unnest(s.srvoptions) o
                               WHERE s.srvname = 'mc_exec_self' AND (o LIKE 'password=%' OR o LIKE 'user=%'))),
   'the server options hold no credentials');
+SELECT is((SELECT is_local FROM mc.execution_instance WHERE name = 'self'), true,
+  'it is recognised as this very database (publication skips it)');
 SELECT throws_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'self', (SELECT ok FROM conn)),
   '42710', 'execution instance "self" is already registered', 'a name registers once');
 SELECT throws_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'other', (SELECT ok FROM conn)),

@@ -3,12 +3,13 @@
 -- psql variables: host, port, password (test/run-sql-tests.sh sets them).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(20);
+SELECT plan(21);
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
 
 SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 9, %L)', 'exec9',
   format('host=%s port=%s dbname=mc_exec_test user=%s password=%s', :'host', :'port', current_user, :'password')),
   'register the execution instance (id 9)');
+SELECT is((SELECT is_local FROM mc.execution_instance WHERE name = 'exec9'), false, 'another database is not local');
 -- To check against the source and to make late changes there, the raw tables too.
 CREATE SCHEMA src;
 IMPORT FOREIGN SCHEMA mc LIMIT TO (rt_event, batch_event, delivery_log) FROM SERVER mc_exec_exec9 INTO src;

@@ -18,6 +18,12 @@ CREATE TABLE mc.archive_cursor (
 );
 COMMENT ON TABLE mc.archive_cursor IS 'How far each archiving control instance has taken this instance''s rows';
 
+-- Which database this is, across clusters: a control instance recognises itself when it
+-- registers its own database as an execution instance.
+CREATE FUNCTION mc._database_identity() RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT (SELECT system_identifier FROM pg_control_system())::text || '/' || current_database() $$;
+
 -- Where a reader may safely resume: no transaction still running began before it, so no row
 -- it has not seen can carry an earlier timestamp (every writer stamps rows with its start
 -- time or later). Read through postgres_fdw by archiving, in a transaction of its own.
@@ -25,7 +31,8 @@ CREATE VIEW mc.archive_horizon AS
   SELECT LEAST(pg_catalog.clock_timestamp(),
            (SELECT pg_catalog.min(a.xact_start) FROM pg_catalog.pg_stat_activity a
             WHERE a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()
-              AND a.datname = pg_catalog.current_database())) AS horizon;
+              AND a.datname = pg_catalog.current_database())) AS horizon,
+         mc._database_identity() AS database_identity;
 COMMENT ON VIEW mc.archive_horizon IS 'Safe resume point for incremental readers of this instance';
 
 -- One bounded batch of purging per table: rows older than their retention, never pending

@@ -14,6 +14,9 @@ CREATE TABLE mc.execution_instance (
   instance_id smallint NOT NULL UNIQUE CHECK (instance_id BETWEEN 0 AND 255),
   server_name name NOT NULL UNIQUE,
   foreign_schema name NOT NULL UNIQUE,
+  -- This very database (minimal architecture, archiving itself): publication skips it, the
+  -- templates are already here (and pushing to itself would wait on its own locks).
+  is_local boolean NOT NULL DEFAULT false,
   registered_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE mc.execution_instance IS 'Execution instances of this control instance (through postgres_fdw)';
@@ -56,6 +59,7 @@ DECLARE
   mapping_options text;
   mapped_user text;
   remote_id integer;
+  remote_identity text;
   reason text;
 BEGIN
   IF instance_name IS NULL OR instance_name !~ '^[a-z][a-z0-9_]{0,39}$' THEN
@@ -114,6 +118,7 @@ BEGIN
         archive_horizon, archive_event_feed, archive_log_feed, publication_inbox)
       FROM SERVER %I INTO %I$q$, server, foreign_schema);
     EXECUTE format('SELECT instance_id FROM %I.settings', foreign_schema) INTO remote_id;
+    EXECUTE format('SELECT database_identity FROM %I.archive_horizon', foreign_schema) INTO remote_identity;
   EXCEPTION WHEN fdw_schema_not_found THEN
     RAISE EXCEPTION 'execution instance "%" does not run message_center (no schema mc there)', instance_name
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -141,13 +146,14 @@ BEGIN
                           wanted_id, remote_id);
   END IF;
 
-  INSERT INTO mc.execution_instance (name, instance_id, server_name, foreign_schema)
-  VALUES (instance_name, wanted_id, server, foreign_schema);
+  INSERT INTO mc.execution_instance (name, instance_id, server_name, foreign_schema, is_local)
+  VALUES (instance_name, wanted_id, server, foreign_schema, remote_identity = mc._database_identity());
   INSERT INTO mc.archive_state (instance_name) VALUES (instance_name);
   -- A new instance gets every template published so far.
   INSERT INTO mc.instance_publication (instance_name, template_name)
   SELECT instance_name, t.name FROM mc.template t
-  WHERE EXISTS (SELECT FROM mc.published_template p WHERE p.template_id = t.id);
+  WHERE EXISTS (SELECT FROM mc.published_template p WHERE p.template_id = t.id)
+    AND remote_identity IS DISTINCT FROM mc._database_identity();
   PERFORM mc.retry_publications(instance_name);
 END $$;
 REVOKE ALL ON FUNCTION mc.register_execution_instance(text, integer, text) FROM PUBLIC;

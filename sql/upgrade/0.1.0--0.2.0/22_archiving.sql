@@ -238,6 +238,7 @@ CREATE PROCEDURE mc.synchronize_instance(instance_name text)
 DECLARE
   h timestamptz;
   failure text;
+  failure_state text;
 BEGIN
   PERFORM mc._execution_instance(instance_name);
   BEGIN
@@ -251,6 +252,7 @@ BEGIN
     h := mc.archive_horizon(instance_name);
   EXCEPTION WHEN OTHERS THEN
     failure := SQLERRM;
+    failure_state := SQLSTATE;
   END;
   COMMIT;
   IF failure IS NULL THEN
@@ -258,6 +260,7 @@ BEGIN
       PERFORM mc.archive_instance(instance_name, h);
     EXCEPTION WHEN OTHERS THEN
       failure := SQLERRM;
+      failure_state := SQLSTATE;
     END;
   END IF;
   IF failure IS NOT NULL THEN
@@ -265,7 +268,7 @@ BEGIN
     WHERE s.instance_name = synchronize_instance.instance_name;
     COMMIT;
     RAISE EXCEPTION 'archiving execution instance "%" failed: %', instance_name, failure
-      USING ERRCODE = 'connection_failure';
+      USING ERRCODE = failure_state;
   END IF;
   COMMIT;
   BEGIN

@@ -33,7 +33,7 @@ COMMENT ON VIEW mc.service_level IS 'Throughput, time in queue, delivery time an
 
 -- Each execution instance and how its archiving and publication stand.
 CREATE VIEW mc.execution_instance_status AS
-  SELECT i.name, i.instance_id, i.server_name, i.registered_at, s.watermark AS archived_through,
+  SELECT i.name, i.instance_id, i.server_name, i.is_local, i.registered_at, s.watermark AS archived_through,
          s.runs AS archive_runs, s.last_run_at, s.last_events, s.last_logs, s.last_error,
          s.last_error_at,
          (SELECT count(*) FROM mc.instance_publication p
