@@ -30,3 +30,14 @@ echo "== queue health"
 psql -X -d postgres -c "SELECT queue, health, message FROM mc.queue_health ORDER BY queue DESC"
 echo "== workflows"
 psql -X -d postgres -c "SELECT workflow, schedule, last_status, last_start FROM mc.workflow_status"
+echo "== archiving: this database registers itself as execution instance 3 (postgres_fdw over"
+echo "   loopback) and the pg_cron job mcSynch_local archives it into mc.event_histo"
+q "CREATE EXTENSION IF NOT EXISTS postgres_fdw"
+q "SELECT mc.register_execution_instance('local', 3, format('host=%s port=%s dbname=postgres user=%s password=%s', '${PGHOST:-localhost}', '${PGPORT:-5432}', current_user, '${PGPASSWORD:-}'))" >/dev/null
+q "SELECT mc.create_archiving_workflow('local', '* * * * *')" >/dev/null
+wait_until "SELECT (SELECT count(*) FROM mc.event_histo) = (SELECT count(*) FROM mc.event WHERE processed_at IS NOT NULL) AND (SELECT runs > 0 FROM mc.archive_state)" 130
+psql -X -d postgres -c "SELECT name, instance_id, archived_through, archive_runs, last_events, last_logs, last_error FROM mc.execution_instance_status"
+echo "== service level (mc.service_level, from the archive)"
+psql -X -d postgres -c "SELECT instance_name, queue, event_type, channel, incoming, outgoing, avg_time_in_queue, error_rate FROM mc.service_level ORDER BY queue, event_type"
+echo "== workflows, with the archiving job"
+psql -X -d postgres -c "SELECT workflow, schedule, last_status, last_start FROM mc.workflow_status"

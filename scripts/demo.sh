@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-pg_virtualenv -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
+pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
   -o max_worker_processes=16 -o cron.host=/var/run/postgresql -o cron.max_running_jobs=8 \
   bash scripts/demo-run.sh

@@ -9,7 +9,7 @@ echo "== unit tests (GoogleTest via CTest)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
 echo "== SQL tests (pgTAP, isolation) in a throwaway cluster"
-pg_virtualenv -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
+pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
   -o max_worker_processes=16 -o cron.host=/var/run/postgresql bash test/run-sql-tests.sh
 
 echo "== crash recovery (kill -9 of the processing backend and of the postmaster, 20 times)"
