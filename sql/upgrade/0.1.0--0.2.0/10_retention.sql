@@ -44,7 +44,8 @@ CREATE FUNCTION mc.purge_expired(max_rows integer DEFAULT 10000)
 DECLARE
   s mc.settings;
   archived timestamptz;
-  n bigint;
+  key text;
+  expired text;
 BEGIN
   IF max_rows IS NULL OR max_rows < 1 THEN
     RAISE EXCEPTION 'max_rows must be a positive integer, got %', max_rows
@@ -54,41 +55,25 @@ BEGIN
   -- No archive registered: retention alone decides.
   SELECT coalesce(min(c.archived_through), 'infinity') INTO archived FROM mc.archive_cursor c;
 
-  DELETE FROM mc.rt_event e WHERE e.id = ANY (ARRAY(
-    SELECT x.id FROM mc.rt_event x
-    WHERE x.created_at < now() - s.event_retention AND x.processed_at IS NOT NULL
-      AND x.processed_at < archived AND x.last_modified_at < archived
-    LIMIT max_rows));
-  GET DIAGNOSTICS n = ROW_COUNT;
-  relation := 'mc.rt_event'; purged := n; RETURN NEXT;
-
-  DELETE FROM mc.batch_event e WHERE e.id = ANY (ARRAY(
-    SELECT x.id FROM mc.batch_event x
-    WHERE x.created_at < now() - s.event_retention AND x.processed_at IS NOT NULL
-      AND x.processed_at < archived AND x.last_modified_at < archived
-    LIMIT max_rows));
-  GET DIAGNOSTICS n = ROW_COUNT;
-  relation := 'mc.batch_event'; purged := n; RETURN NEXT;
-
-  DELETE FROM mc.delivery_log d WHERE d.event_id = ANY (ARRAY(
-    SELECT x.event_id FROM mc.delivery_log x
-    WHERE x.created_at < now() - s.delivery_log_retention AND x.last_modified_at < archived
-    LIMIT max_rows));
-  GET DIAGNOSTICS n = ROW_COUNT;
-  relation := 'mc.delivery_log'; purged := n; RETURN NEXT;
-
-  -- The archives of a control instance (empty elsewhere).
-  DELETE FROM mc.event_histo h WHERE h.id = ANY (ARRAY(
-    SELECT x.id FROM mc.event_histo x WHERE x.created_at < now() - s.archive_retention
-    LIMIT max_rows));
-  GET DIAGNOSTICS n = ROW_COUNT;
-  relation := 'mc.event_histo'; purged := n; RETURN NEXT;
-
-  DELETE FROM mc.broadlog_event_histo h WHERE h.event_id = ANY (ARRAY(
-    SELECT x.event_id FROM mc.broadlog_event_histo x WHERE x.created_at < now() - s.archive_retention
-    LIMIT max_rows));
-  GET DIAGNOSTICS n = ROW_COUNT;
-  relation := 'mc.broadlog_event_histo'; purged := n; RETURN NEXT;
+  -- Per table: its key, and which rows are past retention and safe to purge. Batches of ids
+  -- (not one DELETE of everything) keep each transaction short.
+  FOR relation, key, expired IN VALUES
+    -- ($1 event, $2 delivery log, $3 archive retention; $4 what the archives have taken)
+    ('mc.rt_event', 'id', 'created_at < now() - $1 AND processed_at IS NOT NULL
+                          AND processed_at < $4 AND last_modified_at < $4'),
+    ('mc.batch_event', 'id', 'created_at < now() - $1 AND processed_at IS NOT NULL
+                             AND processed_at < $4 AND last_modified_at < $4'),
+    ('mc.delivery_log', 'event_id', 'created_at < now() - $2 AND last_modified_at < $4'),
+    -- The archives of a control instance (empty elsewhere).
+    ('mc.event_histo', 'id', 'created_at < now() - $3'),
+    ('mc.broadlog_event_histo', 'event_id', 'created_at < now() - $3')
+  LOOP
+    EXECUTE format('DELETE FROM %s WHERE %I = ANY (ARRAY(SELECT %I FROM %s WHERE %s LIMIT $5))',
+                   relation, key, key, relation, expired)
+      USING s.event_retention, s.delivery_log_retention, s.archive_retention, archived, max_rows;
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    RETURN NEXT;
+  END LOOP;
 END $$;
 REVOKE ALL ON FUNCTION mc.purge_expired(integer) FROM PUBLIC;
 COMMENT ON FUNCTION mc.purge_expired(integer) IS 'Purges one batch of rows past their retention per table';

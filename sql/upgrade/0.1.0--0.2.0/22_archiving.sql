@@ -16,24 +16,13 @@
 -- shows an older status than the log it holds, even before updateEventsStatus copied it), and
 -- delivery logs with their template.
 CREATE VIEW mc.archive_event_feed AS
-  SELECT e.id, 'rt'::text AS queue,
+  SELECT e.id, e.queue,
          CASE l.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored'
                        WHEN 'failed' THEN 'delivery_failed' ELSE e.status END::mc.event_status AS status,
          e.wished_channel, e.error_count, e.created_at, e.last_modified_at, e.scheduled_at,
          e.expires_at, e.processed_at, d.template_name, e.event_type, e.email, e.mobile_phone,
          e.external_id, e.origin, e.idempotency_key, e.language, e.country, e.last_error, e.ctx
-  FROM mc.rt_event e
-  LEFT JOIN mc.delivery_log l ON l.event_id = e.id
-  LEFT JOIN mc.delivery d ON d.id = e.delivery_id
-  WHERE e.processed_at IS NOT NULL
-  UNION ALL
-  SELECT e.id, 'batch'::text,
-         CASE l.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored'
-                       WHEN 'failed' THEN 'delivery_failed' ELSE e.status END::mc.event_status,
-         e.wished_channel, e.error_count, e.created_at, e.last_modified_at, e.scheduled_at,
-         e.expires_at, e.processed_at, d.template_name, e.event_type, e.email, e.mobile_phone,
-         e.external_id, e.origin, e.idempotency_key, e.language, e.country, e.last_error, e.ctx
-  FROM mc.batch_event e
+  FROM mc.event e  -- both queues; the planner pushes the watermark condition into each
   LEFT JOIN mc.delivery_log l ON l.event_id = e.id
   LEFT JOIN mc.delivery d ON d.id = e.delivery_id
   WHERE e.processed_at IS NOT NULL;
