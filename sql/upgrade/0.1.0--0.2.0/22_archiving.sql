@@ -253,6 +253,9 @@ BEGIN
     END;
   END IF;
   IF failure IS NOT NULL THEN
+    -- A fresh transaction: when the instance died mid-pass, postgres_fdw refuses to commit the
+    -- one that used its connection ("cannot be used due to abort cleanup failure").
+    ROLLBACK;
     UPDATE mc.archive_state s SET last_error = failure, last_error_at = pg_catalog.now()
     WHERE s.instance_name = synchronize_instance.instance_name;
     COMMIT;
