@@ -12,6 +12,7 @@ run "$BENCH/intake/run.sh"
 run "$BENCH/render/run.sh"
 run "$BENCH/processing/run.sh"
 run "$BENCH/latency/run.sh"
+run "$BENCH/archiving/run.sh"
 
 if ((${#failed[@]})); then
   echo "bench/run.sh: failed: ${failed[*]}" >&2

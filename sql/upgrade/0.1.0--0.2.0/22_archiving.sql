@@ -162,13 +162,15 @@ BEGIN
         last_modified_at = excluded.last_modified_at, failure_reason = excluded.failure_reason,
         archived_at = now()
       WHERE (h.status, h.last_modified_at) IS DISTINCT FROM (excluded.status, excluded.last_modified_at)
-      RETURNING h.event_id, h.status),
+      -- xmax = 0: a row this statement inserted. Its event came with the same outcome from
+      -- the event feed (same remote snapshot); only a changed log has anything to carry over.
+      RETURNING h.event_id, h.status, h.xmax = 0 AS inserted),
     outcome AS (
       UPDATE mc.event_histo e
       SET status = CASE p.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored'
                                  ELSE 'delivery_failed' END::mc.event_status
       FROM pulled p
-      WHERE e.id = p.event_id AND p.status <> 'pending'
+      WHERE e.id = p.event_id AND NOT p.inserted AND p.status <> 'pending'
         AND e.status IS DISTINCT FROM CASE p.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored'
                                                     ELSE 'delivery_failed' END::mc.event_status)
     SELECT count(*) FROM pulled
