@@ -1,15 +1,15 @@
 -- Retention and purge (mcCleanup), and what the archive of a control instance needs on an
 -- execution instance: a way to find what changed since its last run, and where it has got to.
 
--- Archiving pulls processed events by the time they left the queue. BRIN, not btree: the
--- update that sets processed_at is already not HOT (it leaves the queue index), rows are
--- processed roughly in the order they were written, and a BRIN entry costs next to nothing;
--- later status updates do not touch processed_at and stay HOT. autosummarize: a range filled
--- since the last vacuum is summarised soon, not read whole by every archiving run.
-CREATE INDEX rt_event_processed_at ON mc.rt_event USING brin (processed_at)
-  WITH (autosummarize = on);
-CREATE INDEX batch_event_processed_at ON mc.batch_event USING brin (processed_at)
-  WITH (autosummarize = on);
+-- Processed events by the time they left the queue: what archiving pulls (since its watermark)
+-- and what mcCleanup purges (before the retention). A btree, not BRIN: once retention applies,
+-- purged space is reused and every block range mixes old and new rows, so a BRIN index would
+-- match every block (bench/bloat measured it on created_at). It costs one index entry per event,
+-- added by the update that sets processed_at, which is not HOT anyway (the event leaves the
+-- queue index); later status updates leave processed_at alone and stay HOT. Pending events
+-- have no entry.
+CREATE INDEX rt_event_processed_at ON mc.rt_event (processed_at) WHERE processed_at IS NOT NULL;
+CREATE INDEX batch_event_processed_at ON mc.batch_event (processed_at) WHERE processed_at IS NOT NULL;
 
 -- Written by each control instance that archives this one (through postgres_fdw), after its
 -- run has committed: everything processed or modified before archived_through is in its
@@ -38,9 +38,11 @@ CREATE VIEW mc.archive_horizon AS
          mc._database_identity() AS database_identity;
 COMMENT ON VIEW mc.archive_horizon IS 'Safe resume point for incremental readers of this instance';
 
--- One bounded batch of purging per table: rows older than their retention, never pending
--- events, and never what an archive registered here (mc.archive_cursor) has not taken yet.
--- Returns what it deleted; mc.cleanup() calls it until nothing is left.
+-- One bounded batch of purging per table: events processed longer ago than their retention
+-- (never pending ones), delivery logs and archives not modified for theirs, and never what an
+-- archive registered here (mc.archive_cursor) has not taken yet. Each reads an index range of
+-- exactly the expired rows (processed_at, last_modified_at, created_at). Returns what it
+-- deleted; mc.cleanup() calls it until a batch comes back short.
 CREATE FUNCTION mc.purge_expired(max_rows integer DEFAULT 10000)
   RETURNS TABLE (relation text, purged bigint)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -62,11 +64,9 @@ BEGIN
   -- (not one DELETE of everything) keep each transaction short.
   FOR relation, key, expired IN VALUES
     -- ($1 event, $2 delivery log, $3 archive retention; $4 what the archives have taken)
-    ('mc.rt_event', 'id', 'created_at < now() - $1 AND processed_at IS NOT NULL
-                          AND processed_at < $4 AND last_modified_at < $4'),
-    ('mc.batch_event', 'id', 'created_at < now() - $1 AND processed_at IS NOT NULL
-                             AND processed_at < $4 AND last_modified_at < $4'),
-    ('mc.delivery_log', 'event_id', 'created_at < now() - $2 AND last_modified_at < $4'),
+    ('mc.rt_event', 'id', 'processed_at < LEAST(now() - $1, $4) AND last_modified_at < $4'),
+    ('mc.batch_event', 'id', 'processed_at < LEAST(now() - $1, $4) AND last_modified_at < $4'),
+    ('mc.delivery_log', 'event_id', 'last_modified_at < LEAST(now() - $2, $4)'),
     -- The archives of a control instance (empty elsewhere).
     ('mc.event_histo', 'id', 'created_at < now() - $3'),
     ('mc.broadlog_event_histo', 'event_id', 'created_at < now() - $3')
@@ -82,18 +82,20 @@ REVOKE ALL ON FUNCTION mc.purge_expired(integer) FROM PUBLIC;
 COMMENT ON FUNCTION mc.purge_expired(integer) IS 'Purges one batch of rows past their retention per table';
 
 -- mcCleanup: purges in short transactions (a batch each, committed), so no lock is held for
--- long and autovacuum can hand the space to new rows while the purge goes on.
+-- long and autovacuum can hand the space to new rows while the purge goes on. Stops when every
+-- table's batch came back short: under steady intake there is always a little more, which the
+-- next run (a minute later) takes.
 -- (No SET clause: a procedure with one cannot COMMIT. Every name is qualified.)
 CREATE PROCEDURE mc.cleanup(batch_rows integer DEFAULT 10000, run_for interval DEFAULT '5 minutes')
   LANGUAGE plpgsql AS $$
 DECLARE
   stop_at constant timestamptz := pg_catalog.clock_timestamp() + run_for;
-  deleted bigint;
+  deleted bigint;  -- the most any table gave in the last batch
 BEGIN
   LOOP
-    SELECT pg_catalog.sum(p.purged) INTO deleted FROM mc.purge_expired(batch_rows) p;
+    SELECT pg_catalog.max(p.purged) INTO deleted FROM mc.purge_expired(batch_rows) p;
     COMMIT;
-    EXIT WHEN deleted = 0 OR pg_catalog.clock_timestamp() >= stop_at;
+    EXIT WHEN deleted < batch_rows OR pg_catalog.clock_timestamp() >= stop_at;
   END LOOP;
 END $$;
 REVOKE ALL ON PROCEDURE mc.cleanup(integer, interval) FROM PUBLIC;

@@ -60,7 +60,8 @@ CREATE TABLE mc.event_histo (
   ctx jsonb NOT NULL,
   archived_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX event_histo_created_at ON mc.event_histo USING brin (created_at);
+-- (btree: purged space is reused, which would leave a BRIN index matching every block)
+CREATE INDEX event_histo_created_at ON mc.event_histo (created_at);
 COMMENT ON TABLE mc.event_histo IS 'Archived events of every execution instance, both queues';
 
 CREATE TABLE mc.broadlog_event_histo (
@@ -84,7 +85,7 @@ CREATE TABLE mc.broadlog_event_histo (
   failure_reason text,
   archived_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX broadlog_event_histo_created_at ON mc.broadlog_event_histo USING brin (created_at);
+CREATE INDEX broadlog_event_histo_created_at ON mc.broadlog_event_histo (created_at);
 COMMENT ON TABLE mc.broadlog_event_histo IS 'Archived delivery logs of every execution instance';
 
 CREATE TABLE mc.archive_state (
