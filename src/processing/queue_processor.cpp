@@ -16,6 +16,7 @@
 #include "pg/datum_columns.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_statement.hpp"
+#include "processing/claim_cursor.hpp"
 #include "processing/claimed_event.hpp"
 #include "processing/delivery_ids.hpp"
 #include "processing/message_renderer.hpp"
@@ -45,13 +46,15 @@ constexpr int32 kLockClass = 0x6d63;  // "mc": advisory lock space of the work q
 constexpr int64 kPausedRecheckMicros = 30LL * 1000000;
 
 // Claim: due, unprocessed events of the given work queues, in the queue index's order (work
-// queue, then oldest due first).
+// queue, then oldest due first), from the due time the claim cursor gives ($4).
 #define MC_CLAIM_SQL(table)                                                                 \
   "SELECT id, event_type, email, mobile_phone, external_id, origin, wished_channel::text, " \
-  "language, country, ctx, expires_at, error_count FROM mc." table                          \
+  "language, country, ctx, expires_at, error_count, "                                       \
+  "coalesce(process_requested_at, scheduled_at, created_at) FROM mc." table                 \
   " "                                                                                       \
   "WHERE (id & 7) = ANY ($1) AND processed_at IS NULL "                                     \
   "AND coalesce(process_requested_at, scheduled_at, created_at) <= $2 "                     \
+  "AND coalesce(process_requested_at, scheduled_at, created_at) >= $4 "                     \
   "ORDER BY (id & 7), coalesce(process_requested_at, scheduled_at, created_at), id LIMIT $3"
 
 #define MC_UPDATE_SQL(table)                                                                      \
@@ -66,8 +69,16 @@ constexpr int64 kPausedRecheckMicros = 30LL * 1000000;
   "WHERE e.id = u.id"
 
 SpiStatement claim_statements[2] = {
-    {MC_CLAIM_SQL("rt_event"), 3, {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
-    {MC_CLAIM_SQL("batch_event"), 3, {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID}, nullptr, InvalidOid},
+    {MC_CLAIM_SQL("rt_event"),
+     4,
+     {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID},
+     nullptr,
+     InvalidOid},
+    {MC_CLAIM_SQL("batch_event"),
+     4,
+     {INT8ARRAYOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID},
+     nullptr,
+     InvalidOid},
 };
 SpiStatement update_statements[2] = {
     {MC_UPDATE_SQL("rt_event"),
@@ -128,13 +139,21 @@ std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, const std::vector<
   DatumColumn queues(DatumColumn::Kind::Int8);
   for (int k : work_queues) queues.add_int8(k);
   Datum queue_array = queues.to_array();
+  pg::call([] { register_claim_cursor_reset_unsafe(); });
+  TimestampTz start = claim_start(ctx.queue, work_queues, ctx.now);
   uint64 rows = 0;
+  TimestampTz last_due = 0;
   pg::call([&] {
-    Datum values[3] = {queue_array, TimestampTzGetDatum(ctx.now), Int32GetDatum(limit)};
+    Datum values[4] = {queue_array, TimestampTzGetDatum(ctx.now), Int32GetDatum(limit),
+                       TimestampTzGetDatum(start)};
     // Not read-only: a snapshot taken now, after the work queue's lock was granted.
     pg::execute_unsafe(&claim_statements[static_cast<int>(ctx.queue)], values, nullptr, false,
                        limit);
     rows = SPI_processed;
+    bool isnull;
+    if (rows > 0)
+      last_due = DatumGetTimestampTz(
+          SPI_getbinval(SPI_tuptable->vals[rows - 1], SPI_tuptable->tupdesc, 13, &isnull));
   });
   std::vector<ClaimedEvent> events(rows);
   constexpr int kTextColumns = 8;  // columns 2..9: type, email, ..., country
@@ -162,6 +181,9 @@ std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, const std::vector<
     e.language = text_of(text[6]);
     e.country = text_of(text[7]);
   }
+  bool limited = static_cast<int>(rows) >= limit;
+  int last_work_queue = rows > 0 ? static_cast<int>(events.back().id & (kWorkQueues - 1)) : -1;
+  claim_done(ctx.queue, work_queues, start, ctx.now, limited, last_work_queue, last_due);
   return events;
 }
 

@@ -1,0 +1,74 @@
+#include "processing/claim_cursor.hpp"
+
+#include <algorithm>
+
+extern "C" {
+#include "access/xact.h"
+#include "storage/proc.h"
+}
+
+namespace mc::processing {
+namespace {
+
+constexpr int kWorkQueues = 8;
+// An event committed this long after its due time is still found by the next claim; later
+// ones by the next full scan.
+constexpr int64 kCommitMarginMicros = 250 * 1000;
+constexpr int64 kFullScanEveryMicros = 1000 * 1000;
+
+struct Cursor {
+  bool known = false;
+  TimestampTz taken_until = 0;  // everything due before this has been taken
+  TimestampTz full_scan_at = 0;
+  LocalTransactionId recorded_in = InvalidLocalTransactionId;
+};
+
+Cursor cursors[2][kWorkQueues];
+bool callback_registered = false;
+
+// A batch that aborted left its events where they were: read from the start again.
+void on_xact_event(XactEvent event, void*) {
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) forget_claim_cursors();
+}
+
+}  // namespace
+
+void register_claim_cursor_reset_unsafe() {
+  if (callback_registered) return;
+  RegisterXactCallback(on_xact_event, nullptr);
+  callback_registered = true;
+}
+
+TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz now) {
+  TimestampTz start = DT_NOEND;
+  for (int k : work_queues) {
+    const Cursor& c = cursors[static_cast<int>(queue)][k];
+    if (!c.known || now - c.full_scan_at >= kFullScanEveryMicros) return DT_NOBEGIN;
+    // Within one transaction, what it wrote itself since (any due time) is visible now.
+    if (c.recorded_in == MyProc->lxid) return DT_NOBEGIN;
+    start = std::min(start, c.taken_until - kCommitMarginMicros);
+  }
+  return start;
+}
+
+void claim_done(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz start,
+                TimestampTz now, bool limited, int last_work_queue, TimestampTz last_due) {
+  bool full_scan = start == DT_NOBEGIN;
+  for (int k : work_queues) {
+    Cursor& c = cursors[static_cast<int>(queue)][k];
+    // Rows come in work-queue order: those before the last one were read to the end.
+    if (limited && k > last_work_queue) continue;
+    if (!full_scan && !c.known) continue;
+    c.taken_until = (limited && k == last_work_queue) ? last_due : now;
+    if (full_scan) c.full_scan_at = now;
+    c.recorded_in = MyProc->lxid;
+    c.known = true;
+  }
+}
+
+void forget_claim_cursors() {
+  for (auto& queue : cursors)
+    for (auto& c : queue) c.known = false;
+}
+
+}  // namespace mc::processing

@@ -1,0 +1,42 @@
+// Where a claim may start reading a work queue's part of the queue index.
+//
+// Why: a processed event leaves its entry in the queue index until vacuum removes it, and
+// vacuum cannot while an older snapshot is open (a long transaction anywhere in the database).
+// A claim that always starts at the beginning of its work queue then walks every event
+// processed since that snapshot was taken: the scanned size grows with the transaction's age
+// (bench/xmin_horizon). So each backend remembers, per work queue, the due time up to which it
+// has taken everything, and starts there, less a margin for events committed a little after
+// their due time. Events due earlier that become visible later (a long writing transaction, an
+// event scheduled in the past, a batch that aborted, another worker's leftovers) are found by a
+// full scan, at least once a second, and by every claim in a transaction that already claimed
+// (it may have pushed such events itself). Skipping only delays an event: it never takes one
+// twice.
+#pragma once
+
+#include <vector>
+
+#include "intake/queue.hpp"
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "datatype/timestamp.h"
+}
+
+namespace mc::processing {
+
+// The lowest due time the claim of these work queues must read (DT_NOBEGIN: all of it).
+TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz now);
+
+// Records a claim that read from `start` up to `now`: it took everything due in the work queues
+// before `last_work_queue`, and up to `last_due` in that one; when not `limited` (fewer rows
+// than asked), everything due up to now in all of them.
+void claim_done(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz start,
+                TimestampTz now, bool limited, int last_work_queue, TimestampTz last_due);
+
+// Makes an aborted transaction forget the cursors; may ereport (runs inside pg::call).
+void register_claim_cursor_reset_unsafe();
+
+// Forgets every cursor: the next claims read their work queues whole.
+void forget_claim_cursors();
+
+}  // namespace mc::processing
