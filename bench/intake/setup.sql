@@ -6,5 +6,6 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS message_center;
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
+-- The queue tables' fillfactor too (LIKE does not copy it): the same pages to fill.
 CREATE TABLE bench.plain_event (LIKE mc.rt_event INCLUDING DEFAULTS INCLUDING INDEXES)
-  WITH (fillfactor = 85);
+  WITH (fillfactor = 45);

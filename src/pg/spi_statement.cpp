@@ -11,7 +11,7 @@ int execute_unsafe(SpiStatement* st, Datum* values, const char* nulls, bool read
   if (st->plan == nullptr || st->schema != schema) {
     if (st->plan) SPI_freeplan(st->plan);
     st->plan = nullptr;
-    SPIPlanPtr plan = SPI_prepare(st->sql, st->nargs, st->argtypes);
+    SPIPlanPtr plan = SPI_prepare_cursor(st->sql, st->nargs, st->argtypes, st->cursor_options);
     if (plan == nullptr)
       elog(ERROR, "preparing \"%s\" failed: %s", st->sql, SPI_result_code_string(SPI_result));
     SPI_keepplan(plan);

@@ -16,6 +16,8 @@ struct SpiStatement {
   Oid argtypes[16];
   SPIPlanPtr plan;
   Oid schema;  // oid of schema mc when prepared
+  // CURSOR_OPT_* flags for SPI_prepare_cursor; 0 lets the plan cache choose.
+  int cursor_options;
 };
 
 // Executes st with values/nulls (' ' or 'n'); returns the SPI result code. Runs inside call().

@@ -45,6 +45,9 @@ constexpr int kWorkQueues = 8;
 constexpr int32 kLockClass = 0x6d63;  // "mc": advisory lock space of the work queues
 constexpr int64 kPausedRecheckMicros = 30LL * 1000000;
 
+// Per queue, the work queue this backend tries first (-1: not chosen yet).
+int next_work_queue[2] = {-1, -1};
+
 // Claim: due, unprocessed events of the given work queues, in the queue index's order (work
 // queue, then oldest due first), from the due time the claim cursor gives ($4).
 #define MC_CLAIM_SQL(table)                                                                 \
@@ -487,7 +490,8 @@ int64 process_queue(Queue queue, FunctionCallInfo fcinfo) {
   std::vector<ClaimedEvent> events;
   std::vector<int> rest;
   bool first_taken = false;
-  int start = MyProcPid % kWorkQueues;
+  int& start = next_work_queue[static_cast<int>(queue)];
+  if (start < 0) start = MyProcPid % kWorkQueues;
   for (int i = 0; i < kWorkQueues; ++i) {
     int work_queue = (start + i) % kWorkQueues;
     if (first_taken) {
@@ -503,6 +507,10 @@ int64 process_queue(Queue queue, FunctionCallInfo fcinfo) {
     std::vector<ClaimedEvent> more = claim(ctx, rest, max_events - static_cast<int>(events.size()));
     for (auto& e : more) events.push_back(std::move(e));
   }
+  // Next time, start from the work queue this batch ended in: a worker stays on a backlog's
+  // work queue until it runs dry instead of going back to a drained one, which would make
+  // every batch take all free work queues and leave none to the other workers.
+  if (!events.empty()) start = static_cast<int>(events.back().id & (kWorkQueues - 1));
   if (!events.empty()) {
     enrich(ctx, events);
     std::vector<EventOutcome> outcomes;

@@ -32,26 +32,38 @@ mc::pg::SpiStatement read_state = {
     nullptr,
     InvalidOid};
 
-// One statement for both queues: the changed delivery-log rows, mapped to event statuses.
-mc::pg::SpiStatement copy_statuses = {
-    "WITH changed AS ("
-    "  SELECT d.event_id, d.queue, d.last_modified_at, "
-    "         CASE d.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored' "
-    "                       ELSE 'delivery_failed' END::mc.event_status AS status "
-    "  FROM mc.delivery_log d WHERE d.last_modified_at >= $1 AND d.status <> 'pending'), "
-    "rt AS (UPDATE mc.rt_event e SET status = c.status, last_modified_at = $2 "
-    "       FROM changed c WHERE c.queue = 'rt' AND e.id = c.event_id "
-    "         AND e.status IS DISTINCT FROM c.status AND e.processed_at IS NOT NULL "
-    "       RETURNING 1), "
-    "batch AS (UPDATE mc.batch_event e SET status = c.status, last_modified_at = $2 "
-    "          FROM changed c WHERE c.queue = 'batch' AND e.id = c.event_id "
-    "            AND e.status IS DISTINCT FROM c.status AND e.processed_at IS NOT NULL "
-    "          RETURNING 1) "
-    "SELECT (SELECT count(*) FROM rt) + (SELECT count(*) FROM batch)",
-    2,
-    {TIMESTAMPTZOID, TIMESTAMPTZOID},
-    nullptr,
-    InvalidOid};
+// Per queue: its changed delivery-log rows, mapped to event statuses, copied onto its events.
+// No CTE shared by both queues: a CTE's row count is a guess to the planner, which then probes
+// the primary key once per row even for a copy of the whole table. Planned for the watermark
+// at hand (a custom plan): a large copy hashes the changed rows and updates the events in one
+// pass over the table, page by page; a small one reads the delivery log's last-modification
+// index and probes the primary key.
+#define MC_COPY_SQL(table, queue)                                                        \
+  "UPDATE mc." table                                                                     \
+  " e SET status = c.status, last_modified_at = $2 "                                     \
+  "FROM (SELECT d.event_id, "                                                            \
+  "             CASE d.status WHEN 'sent' THEN 'sent'::mc.event_status "                 \
+  "                           WHEN 'ignored' THEN 'ignored'::mc.event_status "           \
+  "                           ELSE 'delivery_failed'::mc.event_status END AS status "    \
+  "      FROM mc.delivery_log d "                                                        \
+  "      WHERE d.last_modified_at >= $1 AND d.status <> 'pending' AND d.queue = '" queue \
+  "') c "                                                                                \
+  "WHERE e.id = c.event_id AND e.status IS DISTINCT FROM c.status AND e.processed_at IS NOT NULL"
+
+mc::pg::SpiStatement copy_statuses[2] = {
+    {MC_COPY_SQL("rt_event", "rt"),
+     2,
+     {TIMESTAMPTZOID, TIMESTAMPTZOID},
+     nullptr,
+     InvalidOid,
+     CURSOR_OPT_CUSTOM_PLAN},
+    {MC_COPY_SQL("batch_event", "batch"),
+     2,
+     {TIMESTAMPTZOID, TIMESTAMPTZOID},
+     nullptr,
+     InvalidOid,
+     CURSOR_OPT_CUSTOM_PLAN},
+};
 
 mc::pg::SpiStatement save_state = {
     "UPDATE mc.workflow_state SET watermark = $1, last_run_at = $2, last_handled = $3 "
@@ -74,9 +86,11 @@ int64 copy_unsafe() {
       DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
   TimestampTz now = GetCurrentTimestamp();
   Datum copy_args[2] = {TimestampTzGetDatum(watermark), TimestampTzGetDatum(now)};
-  mc::pg::execute_unsafe(&copy_statuses, copy_args, nullptr, false, 0);
-  int64 copied =
-      DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  int64 copied = 0;
+  for (mc::pg::SpiStatement& copy : copy_statuses) {
+    mc::pg::execute_unsafe(&copy, copy_args, nullptr, false, 0);
+    copied += static_cast<int64>(SPI_processed);
+  }
   // The watermark only moves forward.
   if (horizon < watermark) horizon = watermark;
   Datum save_args[3] = {TimestampTzGetDatum(horizon), TimestampTzGetDatum(now),
