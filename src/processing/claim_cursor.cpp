@@ -14,12 +14,17 @@ constexpr int kWorkQueues = 8;
 // An event committed this long after its due time is still found by the next claim; later
 // ones by the next full scan.
 constexpr int64 kCommitMarginMicros = 250 * 1000;
-constexpr int64 kFullScanEveryMicros = 1000 * 1000;
+// A full scan comes at least every second, and at most once per 100 times its own duration
+// (up to 30 s): under a snapshot held for an hour, a full scan reads every event processed
+// meanwhile, and would otherwise take a growing share of the time.
+constexpr int64 kFullScanMinEveryMicros = 1000 * 1000;
+constexpr int64 kFullScanMaxEveryMicros = 30 * 1000 * 1000;
+constexpr int64 kFullScanCostFactor = 100;
 
 struct Cursor {
   bool known = false;
   TimestampTz taken_until = 0;  // everything due before this has been taken
-  TimestampTz full_scan_at = 0;
+  TimestampTz next_full_scan_at = 0;
   LocalTransactionId recorded_in = InvalidLocalTransactionId;
 };
 
@@ -43,7 +48,7 @@ TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues
   TimestampTz start = DT_NOEND;
   for (int k : work_queues) {
     const Cursor& c = cursors[static_cast<int>(queue)][k];
-    if (!c.known || now - c.full_scan_at >= kFullScanEveryMicros) return DT_NOBEGIN;
+    if (!c.known || now >= c.next_full_scan_at) return DT_NOBEGIN;
     // Within one transaction, what it wrote itself since (any due time) is visible now.
     if (c.recorded_in == MyProc->lxid) return DT_NOBEGIN;
     start = std::min(start, c.taken_until - kCommitMarginMicros);
@@ -52,15 +57,18 @@ TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues
 }
 
 void claim_done(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz start,
-                TimestampTz now, bool limited, int last_work_queue, TimestampTz last_due) {
+                TimestampTz now, int64 elapsed_micros, bool limited, int last_work_queue,
+                TimestampTz last_due) {
   bool full_scan = start == DT_NOBEGIN;
+  int64 full_scan_every = std::clamp(elapsed_micros * kFullScanCostFactor, kFullScanMinEveryMicros,
+                                     kFullScanMaxEveryMicros);
   for (int k : work_queues) {
     Cursor& c = cursors[static_cast<int>(queue)][k];
     // Rows come in work-queue order: those before the last one were read to the end.
     if (limited && k > last_work_queue) continue;
     if (!full_scan && !c.known) continue;
     c.taken_until = (limited && k == last_work_queue) ? last_due : now;
-    if (full_scan) c.full_scan_at = now;
+    if (full_scan) c.next_full_scan_at = now + full_scan_every;
     c.recorded_in = MyProc->lxid;
     c.known = true;
   }

@@ -8,9 +8,9 @@
 // has taken everything, and starts there, less a margin for events committed a little after
 // their due time. Events due earlier that become visible later (a long writing transaction, an
 // event scheduled in the past, a batch that aborted, another worker's leftovers) are found by a
-// full scan, at least once a second, and by every claim in a transaction that already claimed
-// (it may have pushed such events itself). Skipping only delays an event: it never takes one
-// twice.
+// full scan, every second (less often when full scans get slow), and by every claim in a
+// transaction that already claimed (it may have pushed such events itself). Skipping only delays an
+// event: it never takes one twice.
 #pragma once
 
 #include <vector>
@@ -27,11 +27,12 @@ namespace mc::processing {
 // The lowest due time the claim of these work queues must read (DT_NOBEGIN: all of it).
 TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz now);
 
-// Records a claim that read from `start` up to `now`: it took everything due in the work queues
-// before `last_work_queue`, and up to `last_due` in that one; when not `limited` (fewer rows
-// than asked), everything due up to now in all of them.
+// Records a claim that read from `start` up to `now` in `elapsed_micros`: it took everything
+// due in the work queues before `last_work_queue`, and up to `last_due` in that one; when not
+// `limited` (fewer rows than asked), everything due up to now in all of them.
 void claim_done(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz start,
-                TimestampTz now, bool limited, int last_work_queue, TimestampTz last_due);
+                TimestampTz now, int64 elapsed_micros, bool limited, int last_work_queue,
+                TimestampTz last_due);
 
 // Makes an aborted transaction forget the cursors; may ereport (runs inside pg::call).
 void register_claim_cursor_reset_unsafe();

@@ -146,6 +146,7 @@ std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, const std::vector<
   TimestampTz start = claim_start(ctx.queue, work_queues, ctx.now);
   uint64 rows = 0;
   TimestampTz last_due = 0;
+  TimestampTz claim_began = pg::call([] { return GetCurrentTimestamp(); });
   pg::call([&] {
     Datum values[4] = {queue_array, TimestampTzGetDatum(ctx.now), Int32GetDatum(limit),
                        TimestampTzGetDatum(start)};
@@ -186,7 +187,8 @@ std::vector<ClaimedEvent> claim(const ProcessingContext& ctx, const std::vector<
   }
   bool limited = static_cast<int>(rows) >= limit;
   int last_work_queue = rows > 0 ? static_cast<int>(events.back().id & (kWorkQueues - 1)) : -1;
-  claim_done(ctx.queue, work_queues, start, ctx.now, limited, last_work_queue, last_due);
+  int64 elapsed = pg::call([] { return GetCurrentTimestamp(); }) - claim_began;
+  claim_done(ctx.queue, work_queues, start, ctx.now, elapsed, limited, last_work_queue, last_due);
   return events;
 }
 
