@@ -20,11 +20,15 @@ constexpr int64 kCommitMarginMicros = 250 * 1000;
 constexpr int64 kFullScanMinEveryMicros = 1000 * 1000;
 constexpr int64 kFullScanMaxEveryMicros = 30 * 1000 * 1000;
 constexpr int64 kFullScanCostFactor = 100;
+// Below this, a full scan is cheap: keep reading whole work queues (no delay for anyone). Above
+// it (dead entries a held snapshot keeps, or a large batch), start where the last claim ended.
+constexpr int64 kCheapFullScanMicros = 2000;
 
 struct Cursor {
   bool known = false;
   TimestampTz taken_until = 0;  // everything due before this has been taken
   TimestampTz next_full_scan_at = 0;
+  bool full_scan_cheap = true;
   LocalTransactionId recorded_in = InvalidLocalTransactionId;
 };
 
@@ -48,7 +52,7 @@ TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues
   TimestampTz start = DT_NOEND;
   for (int k : work_queues) {
     const Cursor& c = cursors[static_cast<int>(queue)][k];
-    if (!c.known || now >= c.next_full_scan_at) return DT_NOBEGIN;
+    if (!c.known || c.full_scan_cheap || now >= c.next_full_scan_at) return DT_NOBEGIN;
     // Within one transaction, what it wrote itself since (any due time) is visible now.
     if (c.recorded_in == MyProc->lxid) return DT_NOBEGIN;
     start = std::min(start, c.taken_until - kCommitMarginMicros);
@@ -68,7 +72,10 @@ void claim_done(intake::Queue queue, const std::vector<int>& work_queues, Timest
     if (limited && k > last_work_queue) continue;
     if (!full_scan && !c.known) continue;
     c.taken_until = (limited && k == last_work_queue) ? last_due : now;
-    if (full_scan) c.next_full_scan_at = now + full_scan_every;
+    if (full_scan) {
+      c.next_full_scan_at = now + full_scan_every;
+      c.full_scan_cheap = elapsed_micros < kCheapFullScanMicros;
+    }
     c.recorded_in = MyProc->lxid;
     c.known = true;
   }

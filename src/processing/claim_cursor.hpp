@@ -5,12 +5,13 @@
 // A claim that always starts at the beginning of its work queue then walks every event
 // processed since that snapshot was taken: the scanned size grows with the transaction's age
 // (bench/xmin_horizon). So each backend remembers, per work queue, the due time up to which it
-// has taken everything, and starts there, less a margin for events committed a little after
-// their due time. Events due earlier that become visible later (a long writing transaction, an
-// event scheduled in the past, a batch that aborted, another worker's leftovers) are found by a
-// full scan, every second (less often when full scans get slow), and by every claim in a
-// transaction that already claimed (it may have pushed such events itself). Skipping only delays an
-// event: it never takes one twice.
+// has taken everything, and once a full scan has become slow (2 ms), starts there, less a
+// margin for events committed a little after their due time; while full scans are cheap,
+// every claim stays one (the real-time path is unchanged). Events due earlier that become visible
+// later (a long writing transaction, an event scheduled in the past, a batch that aborted, another
+// worker's leftovers) are found by a full scan, every second (less often when full scans get slow),
+// and by every claim in a transaction that already claimed (it may have pushed such events itself).
+// Skipping only delays an event: it never takes one twice.
 #pragma once
 
 #include <vector>
