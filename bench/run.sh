@@ -13,6 +13,8 @@ run "$BENCH/render/run.sh"
 run "$BENCH/processing/run.sh"
 run "$BENCH/latency/run.sh"
 run "$BENCH/archiving/run.sh"
+run "$BENCH/xmin_horizon/run.sh"   # ~10 minutes
+run "$BENCH/bloat/run.sh"          # ~22 minutes
 
 if ((${#failed[@]})); then
   echo "bench/run.sh: failed: ${failed[*]}" >&2
