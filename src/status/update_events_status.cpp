@@ -3,7 +3,9 @@
 //
 // Exactly once, also when run concurrently or interrupted: runs hold one advisory lock in turn,
 // and the copy and the new watermark commit together. The watermark never passes the start of
-// the oldest transaction that is still writing: a report it has not committed yet carries a
+// the oldest transaction still running (mc.archive_horizon, which archiving reads too; any
+// transaction, not only those with an xid: one that has not written yet may still stamp a row
+// with a time before the horizon query's): a report it has not committed yet carries a
 // modification time at or after that start, so the next run still sees it. Rows at or above the
 // watermark may be read again; the copy only touches events whose status differs, so a second
 // look changes nothing.
@@ -22,10 +24,7 @@ constexpr int32 kLockClass = 0x6d63;  // "mc"
 constexpr int32 kStatusCopyLock = 100;
 
 mc::pg::SpiStatement read_state = {
-    "SELECT watermark, "
-    "least(clock_timestamp(), (SELECT min(xact_start) FROM pg_catalog.pg_stat_activity "
-    "                          WHERE backend_xid IS NOT NULL AND pid <> "
-    "pg_catalog.pg_backend_pid())) "
+    "SELECT watermark, (SELECT horizon FROM mc.archive_horizon) "
     "FROM mc.workflow_state WHERE workflow = 'updateEventsStatus' FOR UPDATE",
     0,
     {},

@@ -90,15 +90,16 @@ BEGIN
 
   -- Defaults a remote archive wants, unless conninfo says otherwise: a bounded wait on a dead
   -- instance, large fetches, and a name in the instance's pg_stat_activity.
-  SELECT string_agg(format('%I %L', o.keyword, o.value), ', ') INTO server_options
-  FROM (SELECT c.keyword, c.value FROM mc._conninfo_options(conninfo) c WHERE NOT c.user_mapping
+  WITH given AS (SELECT * FROM mc._conninfo_options(conninfo))
+  SELECT string_agg(format('%I %L', o.keyword, o.value), ', ') FILTER (WHERE NOT o.user_mapping),
+         string_agg(format('%I %L', o.keyword, o.value), ', ') FILTER (WHERE o.user_mapping)
+  INTO server_options, mapping_options
+  FROM (SELECT g.keyword, g.value, g.user_mapping FROM given g
         UNION ALL
-        SELECT d.keyword, d.value FROM (VALUES ('connect_timeout', '10'), ('fetch_size', '10000'),
-                                               ('application_name', 'message_center control'))
-                                       AS d (keyword, value)
-        WHERE NOT EXISTS (SELECT FROM mc._conninfo_options(conninfo) c WHERE c.keyword = d.keyword)) o;
-  SELECT string_agg(format('%I %L', c.keyword, c.value), ', ') INTO mapping_options
-  FROM mc._conninfo_options(conninfo) c WHERE c.user_mapping;
+        SELECT d.keyword, d.value, false FROM (VALUES ('connect_timeout', '10'), ('fetch_size', '10000'),
+                                                      ('application_name', 'message_center control'))
+                                              AS d (keyword, value)
+        WHERE NOT EXISTS (SELECT FROM given g WHERE g.keyword = d.keyword)) o;
 
   EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw%s', server,
                  coalesce(' OPTIONS (' || server_options || ')', ''));

@@ -233,12 +233,8 @@ DECLARE
   failure_state text;
 BEGIN
   PERFORM mc._execution_instance(instance_name);
-  BEGIN
-    PERFORM mc.retry_publications(instance_name);
-    PERFORM mc._advance_archive_cursor(instance_name);
-  EXCEPTION WHEN OTHERS THEN
-    RAISE WARNING 'execution instance "%": %', instance_name, SQLERRM;
-  END;
+  -- (retry_publications keeps an unreachable instance's publications pending itself.)
+  PERFORM mc.retry_publications(instance_name);
   COMMIT;
   BEGIN
     h := mc.archive_horizon(instance_name);
