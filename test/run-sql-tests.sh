@@ -29,7 +29,7 @@ if ! "$isolation_dir/pg_isolation_regress" --dbname=mc_isolation \
   exit 1
 fi
 
-echo "-- upgrade 0.1.0 -> 0.2.0"
+echo "-- upgrade from 0.1.0 to the latest release"
 bash test/e2e/upgrade.sh
 
 echo "-- end to end: pg_cron workflows"

@@ -96,7 +96,7 @@ fetch_size=$(on ctl -c "SELECT option_value FROM pg_options_to_table((SELECT srv
 reset() {
   on ctl -c "TRUNCATE mc.event_histo, mc.broadlog_event_histo, bench.rt_event, bench.batch_event, bench.delivery_log,
               bench.event_histo, bench.broadlog_event_histo" \
-    -c "UPDATE mc.archive_state SET watermark = '-infinity'" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+    -c "UPDATE mc.archive_state SET watermark = '-infinity', events_through = '-infinity', logs_through = '-infinity'" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
   on exec -c "CHECKPOINT" >/dev/null
 }
 timed() {  # timed SQL...: seconds for one psql session running them

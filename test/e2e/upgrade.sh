@@ -13,9 +13,10 @@ q mc_upgraded "SELECT mc.publish_template('order')" >/dev/null
 q mc_upgraded "SELECT count(*) FROM mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed', 'email', format('u%s@example.com', g), 'ctx', jsonb_build_object('id', g))) FROM generate_series(1, 100) g), 'batch')" >/dev/null
 q mc_upgraded "SELECT mc.batch_events_processing(50)" >/dev/null
 q mc_upgraded "ALTER EXTENSION message_center UPDATE"
-[ "$(q mc_upgraded "SELECT extversion FROM pg_extension WHERE extname = 'message_center'")" = 0.2.0 ] ||
-  { echo "not ok - the update did not reach 0.2.0"; exit 1; }
-echo "ok - ALTER EXTENSION message_center UPDATE: 0.1.0 -> 0.2.0"
+latest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" message_center.control)
+[ "$(q mc_upgraded "SELECT extversion FROM pg_extension WHERE extname = 'message_center'")" = "$latest" ] ||
+  { echo "not ok - the update did not reach $latest"; exit 1; }
+echo "ok - ALTER EXTENSION message_center UPDATE: 0.1.0 -> $latest (every step)"
 [ "$(q mc_upgraded "SELECT count(*) FILTER (WHERE status = 'pending_delivery') || '/' || count(*) FROM mc.batch_event")" = 50/100 ] ||
   { echo "not ok - events changed across the update"; exit 1; }
 q mc_upgraded "SELECT mc.batch_events_processing()" >/dev/null

@@ -3,7 +3,7 @@
 -- psql variables: host, port, password (test/run-sql-tests.sh sets them).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(21);
+SELECT plan(28);
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
 
 SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 9, %L)', 'exec9',
@@ -61,6 +61,37 @@ SELECT is((SELECT sum(incoming)::int FROM mc.service_level WHERE instance_name =
   'service_level counts the incoming events of the instance');
 SELECT is((SELECT count(*)::int FROM mc.event_history WHERE instance_name = 'exec9' AND delivery_status = 'failed'), 6,
   'event_history shows each event with its delivery outcome');
+
+-- How far the archive reaches (0.3.0): rows beyond it are inserted plainly, the others upserted.
+SELECT ok((SELECT events_through >= (SELECT max(processed_at) FROM mc.event_histo WHERE instance_id = 9)
+           FROM mc.archive_state WHERE instance_name = 'exec9'),
+  'events_through: no archived event was processed after it');
+SELECT ok((SELECT logs_through >= (SELECT max(created_at) FROM mc.broadlog_event_histo WHERE instance_id = 9)
+           FROM mc.archive_state WHERE instance_name = 'exec9'),
+  'logs_through: no archived delivery log was created after it');
+-- A new processed event after them takes the plain path.
+INSERT INTO src.batch_event (id, wished_channel, error_count, event_type, email, ctx, status, processed_at, created_at, last_modified_at, last_error)
+VALUES ((9::bigint << 56) + 999999, 'email', 0, 'no_such_type', 'late@example.com', '{}', 'not_taken_into_account', clock_timestamp(), clock_timestamp(),
+        clock_timestamp(), 'no published template');
+INSERT INTO pass SELECT 4, * FROM mc.archive_instance('exec9', clock_timestamp());
+SELECT is((SELECT events::int FROM pass WHERE n = 4), 1, 'a new event beyond the bounds is archived');
+-- Bounds that are wrong (say, the instance's clock was set back): the plain insert meets an
+-- archived row, and the pass upserts everything instead: nothing fails, nothing is duplicated.
+UPDATE mc.archive_state SET watermark = '-infinity', events_through = '-infinity', logs_through = '-infinity'
+WHERE instance_name = 'exec9';
+INSERT INTO pass SELECT 5, * FROM mc.archive_instance('exec9', clock_timestamp());
+SELECT is((SELECT events + delivery_logs FROM pass WHERE n = 5), 0::bigint,
+  'with bounds below archived rows, a pass falls back to upserting and changes nothing');
+SELECT is((SELECT count(*)::int FROM mc.event_histo) + (SELECT count(*)::int FROM mc.broadlog_event_histo), 124,
+  'and duplicates nothing');
+-- Unknown bounds (an archive from before 0.3.0): upserts, then learns them.
+UPDATE mc.archive_state SET watermark = '-infinity', events_through = NULL, logs_through = NULL
+WHERE instance_name = 'exec9';
+INSERT INTO pass SELECT 6, * FROM mc.archive_instance('exec9', clock_timestamp());
+SELECT is((SELECT events + delivery_logs FROM pass WHERE n = 6), 0::bigint, 'without bounds a pass changes nothing');
+SELECT ok((SELECT events_through = (SELECT max(processed_at) FROM src.batch_event)
+                  AND logs_through = (SELECT max(created_at) FROM src.delivery_log)
+           FROM mc.archive_state WHERE instance_name = 'exec9'), 'and learns the bounds from the instance');
 
 SELECT * FROM finish();
 ROLLBACK;
