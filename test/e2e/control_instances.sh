@@ -146,6 +146,26 @@ expect "publication status" "$(on ctl "SELECT string_agg(instance_name || ':' ||
 expect "published templates on exec2" "$(on exec2 "SELECT string_agg(name, ',' ORDER BY name) FROM mc.published_template")" "notice_batch,notice_rt,order_batch,order_rt"
 ok "exec2 back: mc.retry_publications() delivered notice, status done"
 
+# exec2 lost in the middle of a push (a trigger there kills the backend receiving the template):
+# postgres_fdw cannot commit over a lost connection, so the publish call fails at once with a
+# clear error and nothing of it commits anywhere; published again once exec2 is healthy.
+on exec2 "CREATE FUNCTION public.die_on_publication() RETURNS trigger LANGUAGE plpgsql AS \$\$
+  BEGIN
+    IF NEW.name = 'flaky' THEN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;
+    RETURN NEW;
+  END \$\$;
+  CREATE TRIGGER a_die_on_publication BEFORE INSERT ON mc.publication_inbox
+    FOR EACH ROW EXECUTE FUNCTION public.die_on_publication()" >/dev/null
+on ctl "SELECT mc.create_template('flaky', 'flaky', 'email', subject => 'x', body_text => 'y', sender => 'shop@example.com')" >/dev/null
+expect "publish_template with exec2 lost mid-push" "$(sqlstate ctl "SELECT mc.publish_template('flaky')")" 08006
+expect "nothing of it on exec1" "$(on exec1 "SELECT count(*) FROM mc.published_template WHERE name LIKE 'flaky%'")" 0
+expect "nor on exec2" "$(on exec2 "SELECT count(*) FROM mc.published_template WHERE name LIKE 'flaky%'")" 0
+expect "nor here" "$(on ctl "SELECT count(*) FROM mc.published_template WHERE name LIKE 'flaky%'")" 0
+on exec2 "DROP TRIGGER a_die_on_publication ON mc.publication_inbox; DROP FUNCTION public.die_on_publication()" >/dev/null
+on ctl "SELECT mc.publish_template('flaky')" >/dev/null
+expect "publication status, published again" "$(on ctl "SELECT string_agg(instance_name || ':' || status, ',' ORDER BY instance_name) FROM mc.publication_status WHERE template_name = 'flaky'")" "exec1:done,exec2:done"
+ok "exec2 lost in the middle of a push: publish_template failed at once (08006), nothing committed anywhere; published again afterwards"
+
 # --- events on both instances, archived by the real pg_cron job -----------------------------------
 # Per queue and instance: $events events, 1 in 20 of a type without a template
 # (not_taken_into_account), the rest order_confirmed or notice, a ~1 KB ctx; a few quarantined
