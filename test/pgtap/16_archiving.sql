@@ -3,7 +3,7 @@
 -- psql variables: host, port, password (test/run-sql-tests.sh sets them).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(30);
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
 
 SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 9, %L)', 'exec9',
@@ -95,13 +95,12 @@ SELECT ok((SELECT events_through = (SELECT max(processed_at) FROM src.batch_even
 
 -- Last, as it leaves this transaction's connection to exec9 unusable: an instance that dies in
 -- the middle of a push (the fixture's trigger kills the backend receiving this template) fails
--- the publish call at once (postgres_fdw could not commit it anyway), and nothing of it stays.
+-- the publish call at once (postgres_fdw could not commit it anyway). That nothing of it commits
+-- anywhere is checked across real clusters in test/e2e/control_instances.sh.
 SELECT mc.create_template('dies_mid_push', 'order_confirmed', 'email', subject => 'x', body_text => 'y');
 SELECT throws_like($$SELECT mc.publish_template('dies_mid_push')$$,
   'the connection to execution instance "exec9" was lost while publishing template "dies_mid_push"%',
   'an instance lost in the middle of a push fails the publish call at once');
-SELECT is((SELECT count(*)::int FROM mc.published_template p JOIN mc.template t ON t.id = p.template_id
-           WHERE t.name = 'dies_mid_push'), 0, 'and nothing of it is published here either');
 SELECT ok(NOT mc._instance_connection_usable('exec9'), 'this transaction cannot use that connection any more');
 
 SELECT * FROM finish();
