@@ -6,17 +6,18 @@ MODULE_big = message_center
 SRCS = $(sort $(wildcard src/*.cpp src/*/*.cpp))
 OBJS = $(SRCS:.cpp=.o)
 
-# Like pg_cron, one install script for the first release and then a chain of upgrade scripts:
-# CREATE EXTENSION runs 0.1.0 and every step up to default_version, so a fresh install and an
-# upgraded one are the same schema by construction. Each script is stitched from one SQL object
-# per file, in file-name order: sql/install/ is release 0.1.0 (frozen), sql/upgrade/A--B/ the
-# step from A to B.
-BASE_VERSION   = 0.1.0
-SQL_PARTS      = $(sort $(wildcard sql/install/*.sql))
-UPGRADE_STEPS  = $(notdir $(wildcard sql/upgrade/*--*))
+# SQL (sql/README.md): one current source file per object, listed in order by sql/install.list
+# and concatenated into the install script of default_version (the pgvector model). Released
+# scripts (sql/released/) were generated once from what was released and never change; the
+# next release's upgrade step, sql/upgrade/A--B.sql, is written by hand and may pull in current
+# files with "\ir <path>" lines (sql/stitch.sh).
+MC_INSTALL_SQL  = sql/$(EXTENSION)--$(EXTVERSION).sql
+SQL_SOURCES     = $(shell grep -v -e '^\#' -e '^[[:space:]]*$$' sql/install.list | sed 's|^|sql/|')
+UPGRADE_STEPS   = $(notdir $(basename $(wildcard sql/upgrade/*--*.sql)))
 UPGRADE_SCRIPTS = $(foreach step,$(UPGRADE_STEPS),sql/$(EXTENSION)--$(step).sql)
-DATA_built = sql/$(EXTENSION)--$(BASE_VERSION).sql $(UPGRADE_SCRIPTS)
-EXTRA_CLEAN = $(DATA_built)
+DATA            = $(wildcard sql/released/*.sql)
+DATA_built      = $(MC_INSTALL_SQL) $(UPGRADE_SCRIPTS)
+EXTRA_CLEAN     = $(DATA_built)
 
 PG_CONFIG ?= pg_config
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
@@ -35,13 +36,12 @@ include $(PGXS)
 # This PGXS builds LLVM bitcode with clang and does not pass PG_CXXFLAGS to it.
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 
-# The directory too: adding or removing a part changes its time.
-sql/$(EXTENSION)--$(BASE_VERSION).sql: $(SQL_PARTS) sql/install
-	cat $(SQL_PARTS) > $@
+$(MC_INSTALL_SQL): sql/install.list sql/stitch.sh $(SQL_SOURCES)
+	sql/stitch.sh list sql/install.list > $@
 
-.SECONDEXPANSION:
-$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/upgrade/%/*.sql)) sql/upgrade/%
-	cat $(sort $(wildcard sql/upgrade/$*/*.sql)) > $@
+# An upgrade step depends on every current source (what it includes may be any of them).
+$(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: sql/upgrade/%.sql sql/stitch.sh $(SQL_SOURCES)
+	sql/stitch.sh step $< > $@
 
 .PHONY: format
 format:

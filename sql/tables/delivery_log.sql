@@ -1,0 +1,25 @@
+-- One row per processed event: the rendered message, its address and its delivery outcome.
+CREATE TABLE mc.delivery_log (
+  event_id bigint PRIMARY KEY,
+  status mc.delivery_status NOT NULL DEFAULT 'pending',
+  channel mc.channel NOT NULL,
+  -- No foreign key: its per-row check (a locking lookup per message) would cost more than
+  -- the insert itself; processing writes only ids it has just read from mc.delivery.
+  delivery_id bigint NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_modified_at timestamptz NOT NULL DEFAULT now(),
+  lease_until timestamptz,
+  queue text NOT NULL CHECK (queue IN ('rt', 'batch')),
+  address text NOT NULL,
+  sender text,
+  subject text,
+  body_html text,
+  body_text text,
+  push_data text,
+  webhook_url text,
+  failure_reason text
+) WITH (fillfactor = 85);
+CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
+CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
+COMMENT ON TABLE mc.delivery_log IS 'Rendered messages and their delivery outcome, one per event';

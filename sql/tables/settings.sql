@@ -1,0 +1,27 @@
+-- One row of instance settings. The C++ code caches it per backend; the statement trigger
+-- below invalidates every backend's copy when it changes.
+CREATE TABLE mc.settings (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  instance_id smallint NOT NULL DEFAULT 0 CHECK (instance_id BETWEEN 0 AND 255),
+  max_ctx_bytes integer NOT NULL DEFAULT 65536 CHECK (max_ctx_bytes BETWEEN 2 AND 67108864),
+  rt_pending_threshold integer NOT NULL DEFAULT 1000 CHECK (rt_pending_threshold > 0),
+  batch_pending_threshold integer NOT NULL DEFAULT 1000000 CHECK (batch_pending_threshold > 0),
+  max_processing_attempts integer NOT NULL DEFAULT 5 CHECK (max_processing_attempts > 0),
+  retry_backoff interval NOT NULL DEFAULT '10 seconds' CHECK (retry_backoff > '0'),
+  processing_batch_size integer NOT NULL DEFAULT 1000 CHECK (processing_batch_size BETWEEN 1 AND 100000),
+  -- Optional: called once per batch as fn(ids bigint[]) RETURNS TABLE (event_id bigint, data jsonb);
+  -- templates see the data under the root key "enrichment".
+  enrichment_function regproc,
+  event_retention interval NOT NULL DEFAULT '30 days' CHECK (event_retention > '0'),
+  delivery_log_retention interval NOT NULL DEFAULT '180 days' CHECK (delivery_log_retention > '0'),
+  archive_retention interval NOT NULL DEFAULT '360 days' CHECK (archive_retention > '0')
+);
+COMMENT ON TABLE mc.settings IS 'Instance settings (one row); change with UPDATE, instance_id with mc.set_instance_id';
+INSERT INTO mc.settings DEFAULT VALUES;
+SELECT pg_catalog.pg_extension_config_dump('mc.settings', '');
+CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mc.settings
+  FOR EACH STATEMENT EXECUTE FUNCTION mc._invalidate_cache();
+-- Intake reads the settings as the pushing user (through the CHECK constraint too); none
+-- of them is secret.
+GRANT SELECT ON mc.settings TO PUBLIC;
+GRANT SELECT ON mc.settings TO mc_control_agent;

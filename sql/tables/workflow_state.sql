@@ -1,0 +1,9 @@
+-- Where the status copy has got to: rows of mc.delivery_log modified before the watermark have
+-- been copied onto their events.
+CREATE TABLE mc.workflow_state (
+  workflow text PRIMARY KEY,
+  watermark timestamptz NOT NULL DEFAULT '-infinity',
+  last_run_at timestamptz,
+  last_handled bigint
+);
+INSERT INTO mc.workflow_state (workflow) VALUES ('updateEventsStatus');
