@@ -26,6 +26,10 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden \
               -fno-omit-frame-pointer
+# make WERROR=1 (CI): a warning fails the build.
+ifeq ($(WERROR),1)
+PG_CXXFLAGS += -Werror
+endif
 # libpq: connection strings are parsed by libpq itself (src/control/conninfo.cpp).
 SHLIB_LINK  = -lstdc++ -lpq
 PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)

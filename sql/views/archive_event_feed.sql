@@ -6,8 +6,9 @@
 -- delivery logs last changed (last_modified_at). It only moves to a horizon read from the
 -- instance in a transaction of its own, before the pull: no transaction running then had begun
 -- earlier, so any row it had not committed carries a later time and is read by the next run.
--- Idempotent: rows are upserted by id, so reading one again changes nothing and a late change
--- (a bounce after "sent") updates the archived row. A run commits its rows and its watermark
+-- Idempotent: rows beyond what the archive holds (mc.archive_state.events_through and
+-- logs_through) are inserted plainly and the others upserted by id, so reading one again
+-- changes nothing and a late change (a bounce after "sent") updates the archived row. A run commits its rows and its watermark
 -- together; a crash or a dead instance mid-run leaves the previous watermark.
 
 -- What an archive reads on an execution instance, as views so that the joins and the
