@@ -20,8 +20,8 @@ echo "== a rendered message (delivery log)"
 psql -X -d postgres -c "SELECT event_id, address, subject, body_html FROM mc.delivery_log WHERE address = 'bob@example.org'"
 echo "== a sender claims every message and reports it (one bounce, one quarantined address)"
 q "INSERT INTO mc.quarantine (channel, address, reason) VALUES ('email', 'reader13@example.com', 'denylisted')"
-q "SELECT count(mc.report_delivery(event_id, CASE WHEN address = 'reader7@example.com' THEN 'failed' WHEN address = 'reader13@example.com' THEN 'ignored' ELSE 'sent' END, CASE WHEN address = 'reader7@example.com' THEN 'mailbox_full' END)) FROM mc.claim_messages('email', 100000, '5 minutes')" >/dev/null
-q "SELECT count(mc.report_delivery(event_id, 'sent')) FROM mc.claim_messages('sms', 100, '5 minutes')" >/dev/null
+q "SELECT count(mc.report_delivery(event_id, CASE WHEN address = 'reader7@example.com' THEN 'failed' WHEN address = 'reader13@example.com' THEN 'ignored' ELSE 'sent' END, CASE WHEN address = 'reader7@example.com' THEN 'mailbox_full' END, lease_token)) FROM mc.claim_messages('email', 100000, '5 minutes')" >/dev/null
+q "SELECT count(mc.report_delivery(event_id, 'sent', lease => lease_token)) FROM mc.claim_messages('sms', 100, '5 minutes')" >/dev/null
 echo "== waiting for updateEventsStatus (every minute) to copy the outcomes onto the events"
 wait_until "SELECT count(*) = 0 FROM mc.event WHERE status = 'pending_delivery'" 130
 echo "== status summary"

@@ -15,5 +15,8 @@ pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postg
 echo "== crash recovery (kill -9 of the processing backend and of the postmaster, 20 times)"
 bash test/e2e/crash_recovery.sh
 
+echo "== backups: pg_dump, pg_restore into a fresh cluster, and the product goes on"
+bash test/e2e/backup_restore.sh
+
 echo "== control instance with two execution instances (three clusters)"
 bash test/e2e/control_instances.sh

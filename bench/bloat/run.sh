@@ -48,7 +48,7 @@ pgbench_pid=$!
 # The sender: claims every pending email message each second and reports it sent.
 stop=$(mktemp)
 ( while [ -e "$stop" ]; do
-    q -c "SELECT count(mc.report_delivery(event_id, 'sent')) FROM mc.claim_messages('email', 5000, '5 minutes')" >/dev/null || true
+    q -c "SELECT count(mc.report_delivery(event_id, 'sent', lease => lease_token)) FROM mc.claim_messages('email', 5000, '5 minutes')" >/dev/null || true
     sleep 1
   done ) &
 sender_pid=$!

@@ -1,7 +1,7 @@
 -- Tells the instance how far its archive has got (the watermark of the last committed run),
 -- so that its cleanup never purges what this archive has not taken. postgres_fdw has no
 -- ON CONFLICT DO UPDATE: update, else insert; runs are serialised by the archive_state lock.
-CREATE FUNCTION mc._advance_archive_cursor(instance_name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc._advance_archive_cursor(instance_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   i mc.execution_instance := mc._execution_instance(instance_name);

@@ -1,5 +1,5 @@
 -- Applies a publication dropped into mc.publication_inbox by a control instance.
-CREATE FUNCTION mc._apply_publication() RETURNS trigger
+CREATE OR REPLACE FUNCTION mc._apply_publication() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   CASE NEW.action

@@ -3,7 +3,7 @@
 -- Every statement reads the instance in the same remote transaction (postgres_fdw: one
 -- repeatable-read transaction per local one), so the events, their delivery logs and the
 -- aggregates below come from one snapshot.
-CREATE FUNCTION mc.archive_instance(instance_name text, horizon timestamptz)
+CREATE OR REPLACE FUNCTION mc.archive_instance(instance_name text, horizon timestamptz)
   RETURNS TABLE (events bigint, delivery_logs bigint, quarantined bigint)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

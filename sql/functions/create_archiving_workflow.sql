@@ -1,5 +1,5 @@
 -- Creates (or reschedules) and starts the archiving job mcSynch_<name>; hourly by default.
-CREATE FUNCTION mc.create_archiving_workflow(name text, schedule text DEFAULT '0 * * * *')
+CREATE OR REPLACE FUNCTION mc.create_archiving_workflow(name text, schedule text DEFAULT '0 * * * *')
   RETURNS bigint
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

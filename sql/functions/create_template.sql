@@ -1,7 +1,7 @@
 -- Creates a template; its parts are compiled now and refused with line and column if they do
 -- not parse. Parts per channel: email sender/subject/body_html/body_text; sms body_text; push
 -- subject (title), body_text (body), push_data; webhook webhook_url, body_text (body).
-CREATE FUNCTION mc.create_template(
+CREATE OR REPLACE FUNCTION mc.create_template(
     name text, event_type text, channel text DEFAULT 'email',
     subject text DEFAULT NULL, body_html text DEFAULT NULL, body_text text DEFAULT NULL,
     language text DEFAULT NULL, sender text DEFAULT NULL,

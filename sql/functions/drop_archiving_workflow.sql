@@ -1,4 +1,4 @@
-CREATE FUNCTION mc.drop_archiving_workflow(name text, if_exists boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION mc.drop_archiving_workflow(name text, if_exists boolean DEFAULT false)
   RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -1,4 +1,4 @@
-CREATE FUNCTION mc._execution_instance(instance_name text) RETURNS mc.execution_instance
+CREATE OR REPLACE FUNCTION mc._execution_instance(instance_name text) RETURNS mc.execution_instance
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   result mc.execution_instance;

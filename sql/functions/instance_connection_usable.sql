@@ -8,7 +8,7 @@
 -- cannot be reached at all still only stays pending: no connection, nothing to lose.)
 
 -- Whether this transaction can still use its connection to an instance.
-CREATE FUNCTION mc._instance_connection_usable(instance_name text) RETURNS boolean
+CREATE OR REPLACE FUNCTION mc._instance_connection_usable(instance_name text) RETURNS boolean
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   i mc.execution_instance := mc._execution_instance(instance_name);

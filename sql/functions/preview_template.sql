@@ -1,5 +1,5 @@
 -- Renders a template for each of its seed addresses (or a given ctx), without publishing.
-CREATE FUNCTION mc.preview_template(name text, ctx jsonb DEFAULT NULL)
+CREATE OR REPLACE FUNCTION mc.preview_template(name text, ctx jsonb DEFAULT NULL)
   RETURNS TABLE (seed_id bigint, address text, sender text, subject text, body_html text,
                  body_text text, push_data text, webhook_url text)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

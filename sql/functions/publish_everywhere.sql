@@ -1,5 +1,5 @@
 -- Marks a template's state as to be sent to every registered instance, and sends it.
-CREATE FUNCTION mc._publish_everywhere(publish_name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc._publish_everywhere(publish_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO mc.instance_publication AS ip (instance_name, template_name)

@@ -1,6 +1,6 @@
 -- Publication to execution instances (spec sections 5 and 6): see tables/publication_inbox.sql.
 -- Publishes locally: <name>_rt and <name>_batch from mc.template, dated published_at.
-CREATE FUNCTION mc._publish_local(publish_name text, published_at timestamptz) RETURNS void
+CREATE OR REPLACE FUNCTION mc._publish_local(publish_name text, published_at timestamptz) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   tid bigint := mc._template_id(publish_name);

@@ -1,6 +1,6 @@
 -- Publishes (or re-publishes) <name>_rt and <name>_batch, in production state, here and on
 -- every registered execution instance.
-CREATE FUNCTION mc.publish_template(name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc.publish_template(name text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM mc._publish_local($1, clock_timestamp());

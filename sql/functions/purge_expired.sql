@@ -3,7 +3,7 @@
 -- archive registered here (mc.archive_cursor) has not taken yet. Each reads an index range of
 -- exactly the expired rows (processed_at, last_modified_at, created_at). Returns what it
 -- deleted; mc.cleanup() calls it until a batch comes back short.
-CREATE FUNCTION mc.purge_expired(max_rows integer DEFAULT 10000)
+CREATE OR REPLACE FUNCTION mc.purge_expired(max_rows integer DEFAULT 10000)
   RETURNS TABLE (relation text, purged bigint)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

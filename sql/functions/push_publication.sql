@@ -1,6 +1,6 @@
 -- Sends one template's current state to one instance: the partials first (templates include
 -- them), then the published copy with its paused flag, or "unpublish".
-CREATE FUNCTION mc._push_publication(instance_name text, template_name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc._push_publication(instance_name text, template_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   i mc.execution_instance := mc._execution_instance(instance_name);

@@ -3,7 +3,7 @@
 -- publication), and a schema mc_exec_<name> of foreign tables onto the instance's mc schema.
 -- Checks that the instance answers, runs message_center and carries instance_id. All or
 -- nothing: any refusal leaves no server, mapping or schema behind.
-CREATE FUNCTION mc.register_execution_instance(name text, instance_id integer, conninfo text)
+CREATE OR REPLACE FUNCTION mc.register_execution_instance(name text, instance_id integer, conninfo text)
   RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -1,4 +1,4 @@
 -- Preview/testing: renders Mustache against ctx itself. escape: 'html', 'none' or 'url'.
-CREATE FUNCTION mc.render_template(template text, ctx jsonb, partials jsonb DEFAULT NULL,
+CREATE OR REPLACE FUNCTION mc.render_template(template text, ctx jsonb, partials jsonb DEFAULT NULL,
                                    escape text DEFAULT 'html')
   RETURNS text LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'mc_render_template';

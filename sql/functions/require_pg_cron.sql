@@ -1,4 +1,4 @@
-CREATE FUNCTION mc._require_pg_cron() RETURNS void
+CREATE OR REPLACE FUNCTION mc._require_pg_cron() RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF NOT (SELECT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))) THEN

@@ -1,7 +1,7 @@
 -- Pushes what is pending, for one instance or all (and one template or all). An instance that
 -- cannot be reached, or refuses, keeps its rows pending with the error; the others go on. An
 -- instance lost in the middle of a push fails the whole call. Returns what was delivered.
-CREATE FUNCTION mc.retry_publications(instance_name text DEFAULT NULL, template_name text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION mc.retry_publications(instance_name text DEFAULT NULL, template_name text DEFAULT NULL)
   RETURNS integer
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

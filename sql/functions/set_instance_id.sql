@@ -1,5 +1,5 @@
 -- Sets this execution instance's id (0-255), which every new event id carries.
-CREATE FUNCTION mc.set_instance_id(id integer) RETURNS void
+CREATE OR REPLACE FUNCTION mc.set_instance_id(id integer) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   new_id constant bigint := $1;  -- "id" is also a column name
@@ -11,15 +11,17 @@ BEGIN
     RAISE EXCEPTION 'instance id must be between 0 and 255, got %', new_id
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- Already this id: nothing to move (restarting the sequence would hand out used ids again).
+  IF new_id = (SELECT s.instance_id FROM mc.settings s) THEN
+    RETURN;
+  END IF;
   IF EXISTS (SELECT FROM mc.rt_event e WHERE (e.id >> 56) & 255 <> new_id)
      OR EXISTS (SELECT FROM mc.batch_event e WHERE (e.id >> 56) & 255 <> new_id) THEN
     RAISE EXCEPTION 'cannot set instance id to %: the queues hold events of another instance id', new_id
       USING ERRCODE = 'object_in_use',
             HINT = 'Set the instance id before the first event, or purge the queues.';
   END IF;
-  EXECUTE pg_catalog.format(
-    'ALTER SEQUENCE mc.event_id_seq MINVALUE %s MAXVALUE %s START WITH %s RESTART WITH %s',
-    low, low + 72057594037927935, first, first);
+  EXECUTE pg_catalog.format('ALTER SEQUENCE mc.event_id_seq START WITH %s RESTART WITH %s', first, first);
   UPDATE mc.settings SET instance_id = new_id;
 END $$;
 REVOKE ALL ON FUNCTION mc.set_instance_id(integer) FROM PUBLIC;

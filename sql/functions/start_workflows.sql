@@ -1,5 +1,5 @@
 -- Creates (or re-creates) the pg_cron jobs of this execution instance.
-CREATE FUNCTION mc.start_workflows() RETURNS SETOF text
+CREATE OR REPLACE FUNCTION mc.start_workflows() RETURNS SETOF text
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   job record;

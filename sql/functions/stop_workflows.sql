@@ -1,5 +1,5 @@
 -- Removes the jobs. A running rt loop finishes its current minute.
-CREATE FUNCTION mc.stop_workflows() RETURNS SETOF text
+CREATE OR REPLACE FUNCTION mc.stop_workflows() RETURNS SETOF text
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   name text;

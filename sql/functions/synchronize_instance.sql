@@ -1,8 +1,8 @@
 -- What the mcSynch_<name> job runs: pending publications, then one archiving pass, each step
 -- in its own transaction. A failed pass is recorded in mc.archive_state and raised again, so
 -- that pg_cron's run history shows it too.
--- (No SET clause: a procedure with one cannot COMMIT. Every name is qualified.)
-CREATE PROCEDURE mc.synchronize_instance(instance_name text)
+-- (No SET clause: a procedure with one cannot COMMIT. Every name and operator is qualified.)
+CREATE OR REPLACE PROCEDURE mc.synchronize_instance(instance_name text)
   LANGUAGE plpgsql AS $$
 DECLARE
   h timestamptz;
@@ -33,7 +33,7 @@ BEGIN
     -- one that used its connection ("cannot be used due to abort cleanup failure").
     ROLLBACK;
     UPDATE mc.archive_state s SET last_error = failure, last_error_at = pg_catalog.now()
-    WHERE s.instance_name = synchronize_instance.instance_name;
+    WHERE s.instance_name OPERATOR(pg_catalog.=) synchronize_instance.instance_name;
     COMMIT;
     RAISE EXCEPTION 'archiving execution instance "%" failed: %', instance_name, failure
       USING ERRCODE = failure_state;

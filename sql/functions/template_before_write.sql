@@ -1,10 +1,13 @@
--- Every template and partial is compiled when written, whichever way it is written.
-CREATE FUNCTION mc._template_before_write() RETURNS trigger
+-- Every template and partial is compiled when written, whichever way it is written. An UPDATE
+-- stamps updated_at; an INSERT keeps the one it brings (a restored dump's), or the default.
+CREATE OR REPLACE FUNCTION mc._template_before_write() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF TG_TABLE_NAME = 'partial' THEN
     PERFORM mc._check_template_part('partial ' || NEW.name, NEW.body);
-    NEW.updated_at := now();
+    IF TG_OP = 'UPDATE' THEN
+      NEW.updated_at := now();
+    END IF;
     RETURN NEW;
   END IF;
   CASE NEW.channel
@@ -37,6 +40,8 @@ BEGIN
   PERFORM mc._check_template_part('body_text', NEW.body_text);
   PERFORM mc._check_template_part('push_data', NEW.push_data);
   PERFORM mc._check_template_part('webhook_url', NEW.webhook_url);
-  NEW.updated_at := now();
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+  END IF;
   RETURN NEW;
 END $$;

@@ -1,4 +1,4 @@
-CREATE FUNCTION mc._template_id(template_name text) RETURNS bigint
+CREATE OR REPLACE FUNCTION mc._template_id(template_name text) RETURNS bigint
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   found_id bigint;

@@ -1,5 +1,5 @@
 -- Removes the published copies, here and on every execution instance.
-CREATE FUNCTION mc.unpublish_template(name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc.unpublish_template(name text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   DELETE FROM mc.published_template p WHERE p.template_id = mc._template_id($1);

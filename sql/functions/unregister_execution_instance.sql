@@ -1,7 +1,7 @@
 -- Removes an execution instance: its archiving job, foreign tables, mappings and server, and
 -- its cursor on the instance (so that its cleanup no longer waits for this archive). What was
 -- archived stays.
-CREATE FUNCTION mc.unregister_execution_instance(name text) RETURNS void
+CREATE OR REPLACE FUNCTION mc.unregister_execution_instance(name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   i mc.execution_instance := mc._execution_instance($1);

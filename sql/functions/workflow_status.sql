@@ -1,5 +1,5 @@
 -- Each workflow's job, schedule and last run, read from pg_cron (empty without pg_cron).
-CREATE FUNCTION mc._workflow_status()
+CREATE OR REPLACE FUNCTION mc._workflow_status()
   RETURNS TABLE (workflow text, schedule text, active boolean, last_start timestamptz,
                  last_end timestamptz, last_status text, last_message text)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -1,3 +1,6 @@
 CREATE SCHEMA mc;
 COMMENT ON SCHEMA mc IS 'message_center: transactional messaging';
-GRANT USAGE ON SCHEMA mc TO mc_event_writer, mc_status_reader, mc_template_manager, mc_control_agent;
+-- Every role reaches its objects through the schema; what it may do with each object is granted
+-- beside the object.
+GRANT USAGE ON SCHEMA mc TO mc_event_writer, mc_status_reader, mc_template_manager, mc_delivery_agent,
+  mc_control_agent;

@@ -8,3 +8,5 @@ CREATE TABLE mc.archive_cursor (
 );
 COMMENT ON TABLE mc.archive_cursor IS 'How far each archiving control instance has taken this instance''s rows';
 GRANT SELECT, INSERT, UPDATE, DELETE ON mc.archive_cursor TO mc_control_agent;
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.archive_cursor', '');

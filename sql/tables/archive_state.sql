@@ -22,3 +22,5 @@ CREATE TABLE mc.archive_state (
   logs_through timestamptz DEFAULT '-infinity'
 );
 COMMENT ON TABLE mc.archive_state IS 'How far archiving has got on each execution instance';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.archive_state', '');

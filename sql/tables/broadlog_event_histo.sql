@@ -21,3 +21,5 @@ CREATE TABLE mc.broadlog_event_histo (
 );
 CREATE INDEX broadlog_event_histo_created_at ON mc.broadlog_event_histo (created_at);
 COMMENT ON TABLE mc.broadlog_event_histo IS 'Archived delivery logs of every execution instance';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.broadlog_event_histo', '');

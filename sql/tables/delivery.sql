@@ -9,3 +9,6 @@ CREATE TABLE mc.delivery (
   UNIQUE (template_name, month)
 );
 COMMENT ON TABLE mc.delivery IS 'Monthly delivery of one published template';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.delivery', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.delivery_id_seq', '');  -- its identity column

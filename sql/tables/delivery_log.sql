@@ -18,8 +18,12 @@ CREATE TABLE mc.delivery_log (
   body_text text,
   push_data text,
   webhook_url text,
-  failure_reason text
+  failure_reason text,
+  -- The current lease (mc.claim_messages): only its holder reports the outcome.
+  lease_token uuid
 ) WITH (fillfactor = 85);
 CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
 CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
 COMMENT ON TABLE mc.delivery_log IS 'Rendered messages and their delivery outcome, one per event';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.delivery_log', '');

@@ -26,3 +26,5 @@ CREATE TABLE mc.event_histo (
 -- (btree: purged space is reused, which would leave a BRIN index matching every block)
 CREATE INDEX event_histo_created_at ON mc.event_histo (created_at);
 COMMENT ON TABLE mc.event_histo IS 'Archived events of every execution instance, both queues';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.event_histo', '');

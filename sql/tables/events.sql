@@ -1,7 +1,10 @@
--- Event ids carry the instance id in their high byte: mc.set_instance_id moves this
--- sequence into [id << 56, (id + 1) << 56). A plain nextval default (no wrapper function)
--- keeps COPY on its multi-insert path.
-CREATE SEQUENCE mc.event_id_seq AS bigint MINVALUE 1 MAXVALUE 72057594037927935;
+-- Event ids carry the instance id in their high byte: mc.set_instance_id restarts this
+-- sequence at id << 56, from where 2^56 ids belong to the instance. A plain nextval default (no
+-- wrapper function) keeps COPY on its multi-insert path. The bounds are bigint's own, not the
+-- instance's range: pg_dump restores a sequence's value but not its definition (it belongs to
+-- the extension), so bounds set per instance would refuse the restored value.
+CREATE SEQUENCE mc.event_id_seq AS bigint MINVALUE -9223372036854775808 MAXVALUE 9223372036854775807
+  START WITH 1;
 
 -- The real-time queue. Fixed-width columns first: no alignment padding.
 -- Not partitioned: the idempotency key needs one unique index over the whole table, which a
@@ -69,7 +72,16 @@ COMMENT ON TABLE mc.batch_event IS 'Batch event queue: volume over latency';
 CREATE INDEX rt_event_processed_at ON mc.rt_event (processed_at) WHERE processed_at IS NOT NULL;
 CREATE INDEX batch_event_processed_at ON mc.batch_event (processed_at) WHERE processed_at IS NOT NULL;
 
--- Writers push events (functions or INSERT/COPY) and learn the ids of their own pushes.
-GRANT INSERT ON mc.rt_event, mc.batch_event TO mc_event_writer;
+-- Writers push events (functions or INSERT/COPY) and learn the ids of their own pushes. They
+-- insert the event's own fields only: ids come from the sequence (an id chosen by a writer
+-- could collide with later pushes, or carry another instance's high byte), and the processing
+-- state is the extension's.
+GRANT INSERT (event_type, email, mobile_phone, external_id, origin, idempotency_key, wished_channel,
+              language, country, ctx, scheduled_at, expires_at)
+  ON mc.rt_event, mc.batch_event TO mc_event_writer;
 GRANT SELECT (id, idempotency_key) ON mc.rt_event, mc.batch_event TO mc_event_writer;
 GRANT USAGE ON SEQUENCE mc.event_id_seq TO mc_event_writer;
+-- User data: pg_dump keeps the events and where the id sequence has got to.
+SELECT pg_catalog.pg_extension_config_dump('mc.rt_event', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.batch_event', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.event_id_seq', '');

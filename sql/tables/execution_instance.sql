@@ -13,3 +13,5 @@ CREATE TABLE mc.execution_instance (
   registered_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE mc.execution_instance IS 'Execution instances of this control instance (through postgres_fdw)';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.execution_instance', '');

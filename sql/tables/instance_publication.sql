@@ -13,3 +13,5 @@ CREATE TABLE mc.instance_publication (
 CREATE INDEX instance_publication_pending ON mc.instance_publication (instance_name)
   WHERE status = 'pending';
 COMMENT ON TABLE mc.instance_publication IS 'Publication of each template to each execution instance';
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.instance_publication', '');

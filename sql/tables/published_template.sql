@@ -24,3 +24,6 @@ COMMENT ON TABLE mc.published_template IS 'Published template copies per queue, 
 CREATE TRIGGER published_template_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON mc.published_template FOR EACH STATEMENT EXECUTE FUNCTION mc._invalidate_cache();
 GRANT SELECT ON mc.published_template TO mc_template_manager;
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.published_template', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.published_template_id_seq', '');  -- its identity column

@@ -7,3 +7,6 @@ CREATE TABLE mc.seed_address (
   ctx jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(ctx) = 'object')
 );
 GRANT SELECT, INSERT, UPDATE, DELETE ON mc.seed_address TO mc_template_manager;
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.seed_address', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.seed_address_id_seq', '');  -- its identity column

@@ -14,11 +14,21 @@ CREATE TABLE mc.settings (
   enrichment_function regproc,
   event_retention interval NOT NULL DEFAULT '30 days' CHECK (event_retention > '0'),
   delivery_log_retention interval NOT NULL DEFAULT '180 days' CHECK (delivery_log_retention > '0'),
-  archive_retention interval NOT NULL DEFAULT '360 days' CHECK (archive_retention > '0')
+  archive_retention interval NOT NULL DEFAULT '360 days' CHECK (archive_retention > '0'),
+  -- The delivery API: a message claimed this many times without a report fails; no lease is
+  -- longer than max_lease.
+  max_delivery_attempts integer NOT NULL DEFAULT 10 CHECK (max_delivery_attempts BETWEEN 1 AND 1000),
+  max_lease interval NOT NULL DEFAULT '1 hour' CHECK (max_lease > '0')
 );
 COMMENT ON TABLE mc.settings IS 'Instance settings (one row); change with UPDATE, instance_id with mc.set_instance_id';
 INSERT INTO mc.settings DEFAULT VALUES;
+-- pg_dump keeps the row; restoring it into a new CREATE EXTENSION, which inserted the default
+-- row, replaces that row (mc._merge_seed_row) instead of colliding with it.
 SELECT pg_catalog.pg_extension_config_dump('mc.settings', '');
+CREATE TRIGGER settings_restore BEFORE INSERT ON mc.settings
+  FOR EACH ROW EXECUTE FUNCTION mc._merge_seed_row();
+CREATE TRIGGER settings_enrichment_function BEFORE INSERT OR UPDATE OF enrichment_function ON mc.settings
+  FOR EACH ROW EXECUTE FUNCTION mc._check_enrichment_function();
 CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mc.settings
   FOR EACH STATEMENT EXECUTE FUNCTION mc._invalidate_cache();
 -- Intake reads the settings as the pushing user (through the CHECK constraint too); none

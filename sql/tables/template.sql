@@ -21,3 +21,6 @@ COMMENT ON TABLE mc.template IS 'Message templates as written by their authors';
 CREATE TRIGGER template_before_write BEFORE INSERT OR UPDATE ON mc.template
   FOR EACH ROW EXECUTE FUNCTION mc._template_before_write();
 GRANT SELECT, INSERT, UPDATE, DELETE ON mc.template TO mc_template_manager;
+-- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
+SELECT pg_catalog.pg_extension_config_dump('mc.template', '');
+SELECT pg_catalog.pg_extension_config_dump('mc.template_id_seq', '');  -- its identity column

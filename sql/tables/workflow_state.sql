@@ -7,3 +7,6 @@ CREATE TABLE mc.workflow_state (
   last_handled bigint
 );
 INSERT INTO mc.workflow_state (workflow) VALUES ('updateEventsStatus');
+SELECT pg_catalog.pg_extension_config_dump('mc.workflow_state', '');
+CREATE TRIGGER workflow_state_restore BEFORE INSERT ON mc.workflow_state
+  FOR EACH ROW EXECUTE FUNCTION mc._merge_seed_row();

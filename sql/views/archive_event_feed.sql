@@ -16,7 +16,7 @@
 -- processed events of both queues, with the outcome of their delivery log (the archive never
 -- shows an older status than the log it holds, even before updateEventsStatus copied it), and
 -- delivery logs with their template.
-CREATE VIEW mc.archive_event_feed AS
+CREATE OR REPLACE VIEW mc.archive_event_feed AS
   SELECT e.id, e.queue,
          CASE l.status WHEN 'sent' THEN 'sent' WHEN 'ignored' THEN 'ignored'
                        WHEN 'failed' THEN 'delivery_failed' ELSE e.status END::mc.event_status AS status,

@@ -1,5 +1,5 @@
 -- Both queues as one relation.
-CREATE VIEW mc.event AS
+CREATE OR REPLACE VIEW mc.event AS
   SELECT 'rt'::text AS queue, e.* FROM mc.rt_event e
   UNION ALL
   SELECT 'batch'::text AS queue, e.* FROM mc.batch_event e;

@@ -1,5 +1,5 @@
 -- Every archived event with its message and outcome, and the instance it ran on.
-CREATE VIEW mc.event_history AS
+CREATE OR REPLACE VIEW mc.event_history AS
   SELECT e.id, i.name AS instance_name, e.instance_id, e.queue, e.event_type, e.wished_channel,
          e.language, e.status, e.template_name, e.email, e.mobile_phone, e.external_id, e.origin,
          e.created_at, e.scheduled_at, e.processed_at, e.error_count, e.last_error,

@@ -1,5 +1,5 @@
 -- Every queue and status, with zero counts too, so a dashboard never misses a row.
-CREATE VIEW mc.event_status_summary AS
+CREATE OR REPLACE VIEW mc.event_status_summary AS
   SELECT q.queue, s.status, coalesce(c.events, 0) AS events, c.oldest_created_at,
          c.last_modified_at
   FROM (VALUES ('rt'::text), ('batch'::text)) AS q (queue)

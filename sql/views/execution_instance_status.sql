@@ -1,5 +1,5 @@
 -- Each execution instance and how its archiving and publication stand.
-CREATE VIEW mc.execution_instance_status AS
+CREATE OR REPLACE VIEW mc.execution_instance_status AS
   SELECT i.name, i.instance_id, i.server_name, i.is_local, i.registered_at, s.watermark AS archived_through,
          s.runs AS archive_runs, s.last_run_at, s.last_events, s.last_logs, s.last_error,
          s.last_error_at,

@@ -1,5 +1,5 @@
 -- Each template's publication on each execution instance.
-CREATE VIEW mc.publication_status AS
+CREATE OR REPLACE VIEW mc.publication_status AS
   SELECT ip.instance_name, ip.template_name, ip.status, ip.requested_at, ip.done_at,
          ip.attempts, ip.last_attempt_at, ip.last_error
   FROM mc.instance_publication ip;

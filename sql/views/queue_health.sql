@@ -1,6 +1,6 @@
 -- The health page of the original product: Ok with the pending count against its threshold,
 -- or Error when a queue is over it. Counts read the queue index (unprocessed events only).
-CREATE VIEW mc.queue_health AS
+CREATE OR REPLACE VIEW mc.queue_health AS
   SELECT p.queue, p.pending, p.threshold, p.oldest_pending_at,
          CASE WHEN p.pending > p.threshold THEN 'Error' ELSE 'Ok' END AS health,
          format('%s: %s pending events in the %s queue (threshold %s)',

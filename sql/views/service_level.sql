@@ -1,7 +1,7 @@
 -- Service level per hour, instance, queue, event type and channel: incoming events, outgoing
 -- messages (reported sent), time in queue (due -> processed), delivery time (processed ->
 -- outcome reported) and the error rate (delivery failed, expired or not taken into account).
-CREATE VIEW mc.service_level AS
+CREATE OR REPLACE VIEW mc.service_level AS
   SELECT date_trunc('hour', e.created_at) AS hour,
          coalesce(i.name, 'instance ' || e.instance_id) AS instance_name,
          e.queue, e.event_type, e.wished_channel AS channel,

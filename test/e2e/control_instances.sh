@@ -199,7 +199,7 @@ for n in exec1 exec2; do drain "$n"; done
 for n in exec1 exec2; do
   on "$n" "SELECT count(mc.report_delivery(c.event_id,
       CASE WHEN c.event_id % 10 = 1 THEN 'failed' WHEN c.event_id % 25 = 2 THEN 'ignored' ELSE 'sent' END,
-      CASE WHEN c.event_id % 10 = 1 THEN 'user_unknown' END))
+      CASE WHEN c.event_id % 10 = 1 THEN 'user_unknown' END, c.lease_token))
     FROM mc.claim_messages('email', 100000, '5 minutes') c WHERE c.event_id % 50 <> 3" >/dev/null
   on "$n" "SELECT mc.update_events_status()" >/dev/null
 done

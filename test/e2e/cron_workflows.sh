@@ -35,7 +35,7 @@ q "SELECT mc.push_event('{\"type\":\"order_confirmed\",\"email\":\"late@example.
 wait_for "SELECT count(*) = 1 FROM mc.rt_event WHERE email = 'late@example.com' AND status = 'pending_delivery'" 5 "a new rt event is processed by the running loop within seconds"
 
 # A sender: claim everything, report sent (and one failure).
-q "SELECT count(mc.report_delivery(event_id, CASE WHEN address = 'rt1@example.com' THEN 'failed' ELSE 'sent' END, CASE WHEN address = 'rt1@example.com' THEN 'user_unknown' END)) FROM mc.claim_messages('email', 10000, '5 minutes')" >/dev/null
+q "SELECT count(mc.report_delivery(event_id, CASE WHEN address = 'rt1@example.com' THEN 'failed' ELSE 'sent' END, CASE WHEN address = 'rt1@example.com' THEN 'user_unknown' END, lease_token)) FROM mc.claim_messages('email', 10000, '5 minutes')" >/dev/null
 wait_for "SELECT count(*) = 2200 FROM mc.event WHERE status = 'sent'" 130 "the scheduled status copy marked 2,200 events sent"
 wait_for "SELECT status = 'delivery_failed' FROM mc.rt_event WHERE email = 'rt1@example.com'" 5 "and the failed one delivery_failed"
 wait_for "SELECT count(*) = 2201 FROM mc.delivery_log" 1 "exactly one delivery-log row per event"

@@ -88,8 +88,9 @@ SELECT is((SELECT p.name FROM mc.batch_event b JOIN mc.published_template p ON p
   'batch events use the _batch copy');
 
 -- Delivery outcomes copied back onto the events.
-SELECT mc.report_delivery((SELECT id FROM e WHERE name = 'plain'), 'sent');
-SELECT mc.report_delivery((SELECT id FROM e WHERE name = 'french'), 'failed', 'mailbox_full');
+CREATE TEMP TABLE claimed AS SELECT * FROM mc.claim_messages('email', 1000, '1 minute');
+SELECT mc.report_delivery(c.event_id, 'sent', lease => c.lease_token) FROM claimed c WHERE c.event_id = (SELECT id FROM e WHERE name = 'plain');
+SELECT mc.report_delivery(c.event_id, 'failed', 'mailbox_full', c.lease_token) FROM claimed c WHERE c.event_id = (SELECT id FROM e WHERE name = 'french');
 SELECT is(mc.update_events_status(), 3::bigint, 'sent, failed and ignored copied');
 SELECT results_eq($$SELECT n, pg_temp.st(n) FROM unnest(ARRAY['plain', 'french', 'quarantined']) n$$,
   $$VALUES ('plain', 'sent'), ('french', 'delivery_failed'), ('quarantined', 'ignored')$$, 'statuses copied');

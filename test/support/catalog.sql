@@ -4,24 +4,27 @@
 -- (object and column, sorted: grant order does not matter), initial privileges (what pg_dump
 -- restores), comments of every member and column, extension membership and dump configuration.
 -- (pg_dump prints only CREATE EXTENSION for an extension's members: the catalogs are read.)
+-- A NULL ACL means the owner's default privileges: a GRANT then REVOKE writes those out
+-- explicitly, with the same meaning, so both read as acldefault; likewise the owner's own
+-- entries in initial privileges.
 WITH members AS (
   SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
   WHERE e.extname = 'message_center' AND d.deptype = 'e'),
 rels AS (SELECT c.* FROM pg_class c WHERE c.relnamespace = 'mc'::regnamespace),
 acl AS (  -- one line per grantee and privilege, whatever order the GRANTs ran in
   SELECT x.what, x.grantee::regrole::text || ':' || x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END AS line
-  FROM (SELECT 'rel ' || c.relname AS what, (aclexplode(c.relacl)).* FROM rels c
+  FROM (SELECT 'rel ' || c.relname AS what, (aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)))).* FROM rels c
         UNION ALL
         SELECT 'col ' || c.relname || '.' || a.attname, (aclexplode(a.attacl)).*
         FROM pg_attribute a JOIN rels c ON c.oid = a.attrelid WHERE a.attacl IS NOT NULL
         UNION ALL
-        SELECT 'fn ' || p.oid::regprocedure::text, (aclexplode(p.proacl)).*
+        SELECT 'fn ' || p.oid::regprocedure::text, (aclexplode(coalesce(p.proacl, acldefault('f'::"char", p.proowner)))).*
         FROM pg_proc p WHERE p.pronamespace = 'mc'::regnamespace
         UNION ALL
-        SELECT 'type ' || t.oid::regtype::text, (aclexplode(t.typacl)).*
+        SELECT 'type ' || t.oid::regtype::text, (aclexplode(coalesce(t.typacl, acldefault('T'::"char", t.typowner)))).*
         FROM pg_type t WHERE t.typnamespace = 'mc'::regnamespace
         UNION ALL
-        SELECT 'schema mc', (aclexplode(n.nspacl)).* FROM pg_namespace n WHERE n.nspname = 'mc') x
+        SELECT 'schema mc', (aclexplode(coalesce(n.nspacl, acldefault('n'::"char", n.nspowner)))).* FROM pg_namespace n WHERE n.nspname = 'mc') x
   WHERE x.grantee <> 0)
 SELECT line FROM (
   SELECT format('rel %s kind=%s persistence=%s options=%s rls=%s', c.relname, c.relkind,
@@ -66,11 +69,14 @@ SELECT line FROM (
   UNION ALL
   SELECT format('grant %s %s', a.what, string_agg(a.line, ' ' ORDER BY a.line)) FROM acl a GROUP BY a.what
   UNION ALL
-  SELECT format('initpriv %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
-                (SELECT string_agg(x.grantee::regrole::text || ':' || x.privilege_type, ' '
-                                   ORDER BY x.grantee::regrole::text, x.privilege_type)
-                 FROM aclexplode(i.initprivs) x WHERE x.grantee <> 0))
-  FROM pg_init_privs i WHERE (i.classoid, i.objoid) IN (SELECT classid, objid FROM members)
+  SELECT format('initpriv %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), p.privs)
+  FROM pg_init_privs i
+  CROSS JOIN LATERAL (SELECT string_agg(x.grantee::regrole::text || ':' || x.privilege_type, ' '
+                                        ORDER BY x.grantee::regrole::text, x.privilege_type) AS privs
+                      FROM aclexplode(i.initprivs) x
+                      WHERE x.grantee NOT IN (0, (SELECT e.extowner FROM pg_extension e
+                                                  WHERE e.extname = 'message_center'))) p
+  WHERE (i.classoid, i.objoid) IN (SELECT classid, objid FROM members) AND p.privs IS NOT NULL
   UNION ALL
   SELECT format('comment %s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
   FROM pg_description d WHERE (d.classoid, d.objoid) IN (SELECT classid, objid FROM members)
