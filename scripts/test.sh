@@ -10,7 +10,8 @@ ctest --test-dir build --output-on-failure -j"$(nproc)"
 
 echo "== SQL tests (pgTAP, isolation) in a throwaway cluster"
 pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
-  -o max_worker_processes=16 -o cron.host=/var/run/postgresql bash test/run-sql-tests.sh
+  -o max_worker_processes=16 -o cron.host=/var/run/postgresql -o max_prepared_transactions=4 \
+  bash test/run-sql-tests.sh
 
 echo "== crash recovery (kill -9 of the processing backend and of the postmaster, 20 times)"
 bash test/e2e/crash_recovery.sh

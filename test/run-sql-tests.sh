@@ -21,7 +21,7 @@ pg_prove -d mc_test --failures --set host="${PGHOST:-localhost}" --set port="${P
 echo "-- isolation"
 isolation_dir=$(dirname "$(pg_config --pgxs)")/../test/isolation
 specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
-out=$(mktemp -d)
+out=${MC_ISOLATION_OUT:-$(mktemp -d)}
 if ! "$isolation_dir/pg_isolation_regress" --dbname=mc_isolation \
     --load-extension=message_center --inputdir=test/isolation --outputdir="$out" \
     --bindir="$(pg_config --bindir)" $specs; then
