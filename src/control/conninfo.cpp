@@ -12,9 +12,12 @@ namespace mc::control {
 
 namespace {
 
-// postgres_fdw takes these on the user mapping, not on the server.
-constexpr std::array<std::string_view, 4> kUserMappingKeys = {"user", "password", "sslcert",
-                                                              "sslkey"};
+// postgres_fdw takes these on the user mapping, not on the server. They are the secrets of a
+// connection: a server's options are readable by every role (pg_foreign_server), a user
+// mapping's only by its user and superusers, and a server option postgres_fdw refuses would
+// echo the value into the error's context. sslpassword (the key's passphrase) is one too.
+constexpr std::array<std::string_view, 5> kUserMappingKeys = {"user", "password", "sslcert",
+                                                              "sslkey", "sslpassword"};
 
 struct ConninfoFree {
   void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }

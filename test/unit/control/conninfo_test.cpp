@@ -28,6 +28,14 @@ TEST(Conninfo, KeyValueCredentialsGoToTheUserMapping) {
   EXPECT_EQ(find(split.user_mapping, "password"), "s e");
 }
 
+TEST(Conninfo, TheKeyPassphraseIsACredentialToo) {
+  auto split = split_conninfo("host=h sslmode=require sslkey=/k sslpassword=secret");
+  EXPECT_EQ(find(split.server, "sslpassword"), "<absent>");
+  EXPECT_EQ(find(split.user_mapping, "sslpassword"), "secret");
+  EXPECT_EQ(find(split.user_mapping, "sslkey"), "/k");
+  EXPECT_EQ(find(split.server, "sslmode"), "require");
+}
+
 TEST(Conninfo, UriForm) {
   auto split = split_conninfo("postgresql://ada:pw@db.example:6543/exec2?sslmode=require");
   EXPECT_EQ(find(split.server, "host"), "db.example");
