@@ -26,6 +26,11 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden \
               -fno-omit-frame-pointer
+# make SANITIZE=1 (scripts/robustness.sh asan): AddressSanitizer + UndefinedBehaviorSanitizer.
+ifeq ($(SANITIZE),1)
+PG_CXXFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SHLIB_LINK  += -fsanitize=address,undefined
+endif
 # make WERROR=1 (CI): a warning fails the build.
 ifeq ($(WERROR),1)
 PG_CXXFLAGS += -Werror

@@ -10,32 +10,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 base=${MC_BACKUP_PORT:-5521}
 bindir=$(pg_config --bindir)
+source test/support/cluster.sh
 dir=$(mktemp -d /tmp/mc-backup.XXXXXX)
-chown postgres "$dir"
+cluster_init "$dir"
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 declare -A port=([src]=$base [dst]=$((base + 1)))
-declare -A pm=()
 fail() { echo "not ok - $*"; exit 1; }
 ok() { echo "ok - $*"; }
-start() {
-  local n=$1
-  as_pg "$bindir/initdb" -D "$dir/$n" -A trust -U postgres >/dev/null
-  setsid setpriv --reuid=postgres --regid=postgres --init-groups \
-    "$bindir/postgres" -D "$dir/$n" -p "${port[$n]}" -k "$dir" -c listen_addresses=127.0.0.1 \
-    -c fsync=off >>"$dir/$n.log" 2>&1 &
-  pm[$n]=$!
-  for _ in $(seq 1 300); do pg_isready -q -h "$dir" -p "${port[$n]}" && return 0; sleep 0.1; done
-  tail -20 "$dir/$n.log"; fail "cluster $n did not start"
-}
-cleanup() {
-  for n in src dst; do [ -n "${pm[$n]:-}" ] && kill -INT "${pm[$n]}" 2>/dev/null && wait "${pm[$n]}" 2>/dev/null; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+trap 'cluster_stop src; cluster_stop dst; rm -rf "$dir"' EXIT
 on() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$dir" -p "${port[$1]}" -U postgres -d mc -c "$2"; }
 
-start src
-start dst
+cluster_start src ${port[src]}
+cluster_start dst ${port[dst]}
 psql -X -q -h "$dir" -p "${port[src]}" -U postgres -d postgres -c "CREATE DATABASE mc"
 on src "CREATE EXTENSION postgres_fdw"
 on src "CREATE EXTENSION message_center"

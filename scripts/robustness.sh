@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Robustness checks beyond the test suite (README "Robustness"), each a command of its own:
+#   scripts/robustness.sh asan            the extension built with AddressSanitizer and
+#                                         UndefinedBehaviorSanitizer, loaded into the stock
+#                                         PostgreSQL (LD_PRELOAD of the sanitizer runtime), runs
+#                                         the pgTAP, isolation, upgrade and pg_cron suites: zero reports
+#   scripts/robustness.sh sqlsmith [N]    N random queries (default 20000) from sqlsmith against a
+#                                         database with the extension and data: zero backend crashes
+#   scripts/robustness.sh crash-loop [N]  the kill -9 crash loop with N cycles (default 100; the
+#                                         test suite runs 20)
+#   scripts/robustness.sh fuzz [SECONDS]  template fuzzing, libFuzzer + ASan/UBSan (default 3600)
+# Debian 12, as root. The sanitizer build is installed only inside a private mount namespace
+# (scripts/private-pg.sh): the system's PostgreSQL keeps the normal build.
+set -euo pipefail
+what=${1:-}
+[ "$what" = __functions ] || cd "$(dirname "$0")/.."
+shift || true
+
+# A cluster with pg_cron, the way the suites expect it; $work/asan collects sanitizer reports.
+start_cluster() {  # start_cluster PORT
+  source test/support/cluster.sh
+  cluster_init "$work/clusters"
+  cluster_start main "$1" -c shared_preload_libraries=pg_cron -c cron.database_name=postgres \
+    -c cron.host="$work/clusters" -c max_worker_processes=16 -c max_prepared_transactions=4
+  export PGHOST=$work/clusters PGPORT=$1 PGUSER=postgres
+}
+crashes() {  # backends that died of a signal, from the server log
+  grep -cE 'terminated by signal|was terminated by exception' "$work/clusters/main.log" || true
+}
+
+case $what in
+  asan)
+    bash scripts/install-deps.sh
+    work=$(mktemp -d /tmp/mc-asan.XXXXXX)
+    chmod 755 "$work"
+    mkdir -p "$work/asan"; chmod 777 "$work/asan"
+    trap 'cluster_stop main 2>/dev/null; rm -rf "$work"' EXIT
+    # Inside the namespace: build, install, start the sanitized server, run the suites.
+    MC_WORK=$work scripts/private-pg.sh "$work/pg" bash -c '
+      set -euo pipefail
+      work=$MC_WORK
+      make clean >/dev/null
+      make -j"$(nproc)" SANITIZE=1 with_llvm=no >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
+      make install SANITIZE=1 with_llvm=no >>"$work/build.log" 2>&1
+      source scripts/robustness.sh __functions
+      export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+      # Leaks are PostgreSQL'\''s memory contexts by design; every other report stops the process.
+      export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$work/asan/asan"
+      export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$work/asan/ubsan"
+      start_cluster 5531
+      unset LD_PRELOAD
+      rc=0
+      bash test/run-sql-tests.sh || rc=$?
+      cluster_stop main
+      reports=$(ls "$work/asan" | wc -l)
+      if [ "$reports" -gt 0 ]; then head -60 "$work"/asan/*; fi
+      echo "sanitizer reports: $reports; backends crashed: $(crashes)"
+      make clean >/dev/null
+      [ "$rc" = 0 ] && [ "$reports" = 0 ] && [ "$(crashes)" = 0 ]'
+    echo "ok - ASan + UBSan: the suites pass with zero sanitizer reports"
+    make -j"$(nproc)" >/dev/null ;;
+  sqlsmith)
+    n=${1:-20000}
+    work=$(mktemp -d /tmp/mc-sqlsmith.XXXXXX)
+    chmod 755 "$work"
+    trap 'cluster_stop main 2>/dev/null; rm -rf "$work"' EXIT
+    start_cluster 5532
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE smith"
+    # A database with the extension and data in every state.
+    psql -X -q -v ON_ERROR_STOP=1 -d smith -f test/fixtures/execution_instance.sql >/dev/null
+    # sqlsmith runs as a role holding every message_center role (not a superuser: a random
+    # pg_terminate_backend or pg_cancel_backend must not end the run on its own).
+    psql -X -q -v ON_ERROR_STOP=1 -d smith -c "CREATE ROLE smith LOGIN IN ROLE mc_event_writer,
+      mc_status_reader, mc_template_manager, mc_delivery_agent, mc_control_agent"
+    timeout 3600 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=smith user=smith" \
+      --max-queries="$n" --seed=42 >"$work/sqlsmith.out" 2>&1 || true
+    tail -5 "$work/sqlsmith.out"
+    crashed=$(crashes)
+    grep -E 'terminated by signal' -A3 "$work/clusters/main.log" | head -20 || true
+    [ "$crashed" = 0 ] || { echo "not ok - sqlsmith: $crashed backend crashes"; exit 1; }
+    echo "ok - sqlsmith: $n queries, zero backend crashes" ;;
+  crash-loop)
+    MC_CRASH_LOOPS=${1:-100} bash test/e2e/crash_recovery.sh ;;
+  fuzz)
+    bash fuzz/run.sh "${1:-3600}" ;;
+  __functions) ;;  # sourced for its functions
+  *)
+    sed -n '2,13p' "$0"; exit 2 ;;
+esac
