@@ -3,7 +3,8 @@ EXTENSION  = message_center
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big = message_center
 
-SRCS = $(sort $(wildcard src/*.cpp src/*/*.cpp))
+# src/gateway/ is mc-gateway, a separate program built by CMake, not part of the extension.
+SRCS = $(sort $(filter-out src/gateway/%,$(wildcard src/*.cpp src/*/*.cpp)))
 OBJS = $(SRCS:.cpp=.o)
 
 # Like pg_cron, one install script for the first release and then a chain of upgrade scripts:
