@@ -65,7 +65,8 @@ std::optional<Config> parse_args(int argc, char** argv) {
     } else if (arg == "--read-timeout-s") {
       ok = parse_size(value, 1, 3600, &n) && (c.read_timeout_s = static_cast<int>(n), true);
     } else if (arg == "--statement-timeout-ms") {
-      ok = parse_size(value, 1, 3600000, &n) && (c.statement_timeout_ms = static_cast<int>(n), true);
+      ok =
+          parse_size(value, 1, 3600000, &n) && (c.statement_timeout_ms = static_cast<int>(n), true);
     } else {
       std::cerr << "mc-gateway: unknown option " << arg << "\n" << kUsage;
       return std::nullopt;

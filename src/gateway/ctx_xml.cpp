@@ -32,8 +32,7 @@ void add_member(json& object, const std::string& name, json value) {
 }
 
 json element_value(pugi::xml_node element, int depth) {
-  if (!has_own_attributes(element) && !has_element_children(element))
-    return direct_text(element);
+  if (!has_own_attributes(element) && !has_element_children(element)) return direct_text(element);
   return element_members(element, depth);
 }
 
@@ -59,7 +58,8 @@ json event_document(pugi::xml_node event) {
   for (pugi::xml_attribute a : event.attributes()) {
     const char* name = a.name();
     // xtkschema names the SDK's schema; prefixed attributes are SOAP/XSI plumbing.
-    if (is_namespace_declaration(name) || std::strchr(name, ':') || std::strcmp(name, "xtkschema") == 0)
+    if (is_namespace_declaration(name) || std::strchr(name, ':') ||
+        std::strcmp(name, "xtkschema") == 0)
       continue;
     add_member(doc, name, a.value());
   }

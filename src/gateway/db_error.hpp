@@ -9,7 +9,9 @@ namespace mcgw {
 
 struct DbError : std::runtime_error {
   DbError(std::string state, std::string msg, std::string det)
-      : std::runtime_error(msg), sqlstate(std::move(state)), message(std::move(msg)),
+      : std::runtime_error(msg),
+        sqlstate(std::move(state)),
+        message(std::move(msg)),
         detail(std::move(det)) {}
   std::string sqlstate;
   std::string message;

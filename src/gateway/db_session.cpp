@@ -29,20 +29,33 @@ void rollback(PGconn* conn) {
   if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-void in_transaction(Pool& pool, const DbLimits& limits,
-                    const std::function<void(Tx&)>& work) {
-  Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
-  Tx tx(lease.get());
-  try {
-    tx.exec("BEGIN");
-    // A value, not an identifier: set_config binds it as a parameter.
-    tx.exec("SELECT pg_catalog.set_config('statement_timeout', $1, true)",
-            {std::to_string(limits.statement_timeout_ms)});
-    work(tx);
-    tx.exec("COMMIT");
-  } catch (...) {
-    rollback(lease.get());
-    throw;
+void in_transaction(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work) {
+  for (int attempt = 0;; ++attempt) {
+    Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
+    Tx tx(lease.get());
+    try {
+      tx.exec("BEGIN");
+    } catch (const DbError&) {
+      // A pooled connection that the server closed while it was idle (a restart, an idle
+      // timeout) fails on its first statement. Nothing has run yet, so one retry on a fresh
+      // connection is safe; its idle siblings are most likely stale too.
+      if (attempt == 0 && PQstatus(lease.get()) != CONNECTION_OK) {
+        pool.drop_idle();
+        continue;
+      }
+      throw;
+    }
+    try {
+      // A value, not an identifier: set_config binds it as a parameter.
+      tx.exec("SELECT pg_catalog.set_config('statement_timeout', $1, true)",
+              {std::to_string(limits.statement_timeout_ms)});
+      work(tx);
+      tx.exec("COMMIT");
+    } catch (...) {
+      rollback(lease.get());
+      throw;
+    }
+    return;
   }
 }
 
@@ -52,8 +65,8 @@ Result Tx::exec(const std::string& sql, const std::vector<std::optional<std::str
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                        values.data(), nullptr, nullptr, 0));
+  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                        nullptr, nullptr, 0));
   ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw error_of(conn_, r.get());
   return r;

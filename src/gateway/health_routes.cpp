@@ -18,7 +18,8 @@ constexpr const char* kText = "text/plain; charset=utf-8";
 std::string utc_now() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
@@ -59,11 +60,11 @@ void ping(Context& ctx, const httplib::Request& req, httplib::Response& res) {
 void redir_test(const httplib::Request& req, httplib::Response& res) {
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  res.set_content("<redir status=\"OK\" date=\"" + utc_now() + "\" build=\"" + xml_escape(kVersion) +
-                      "\" instance=\"mc-gateway\" sourceIP=\"" + xml_escape(req.remote_addr) +
-                      "\" host=\"" + xml_escape(req.get_header_value("Host")) +
-                      "\" localHost=\"" + xml_escape(host) + "\"/>",
-                  "text/xml; charset=utf-8");
+  res.set_content(
+      "<redir status=\"OK\" date=\"" + utc_now() + "\" build=\"" + xml_escape(kVersion) +
+          "\" instance=\"mc-gateway\" sourceIP=\"" + xml_escape(req.remote_addr) + "\" host=\"" +
+          xml_escape(req.get_header_value("Host")) + "\" localHost=\"" + xml_escape(host) + "\"/>",
+      "text/xml; charset=utf-8");
 }
 
 }  // namespace

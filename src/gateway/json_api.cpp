@@ -32,7 +32,8 @@ void apply_idempotency_key(json& body, const std::string& key) {
 void push(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string queue = req.matches[1];
   if (json_depth(req.body) > kMaxJsonDepth)
-    return send_problem(res, {400, "the JSON body is nested too deeply", "", std::nullopt, std::nullopt});
+    return send_problem(
+        res, {400, "the JSON body is nested too deeply", "", std::nullopt, std::nullopt});
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded())
     return send_problem(res, {400, "the body is not valid JSON", "", std::nullopt, std::nullopt});
@@ -45,9 +46,10 @@ void push(Context& ctx, const httplib::Request& req, httplib::Response& res) {
     run_as_token(*ctx.pool, ctx.limits(), request_token(req), [&](Tx& tx) {
       std::string doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
       Result r = body.is_array()
-                     ? tx.exec("SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                               "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
-                               {doc, queue})
+                     ? tx.exec(
+                           "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                           "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
+                           {doc, queue})
                      : tx.exec("SELECT mc.push_event($1::jsonb, $2)::text", {doc, queue});
       for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
     });
@@ -110,8 +112,9 @@ void get_event(Context& ctx, const httplib::Request& req, httplib::Response& res
 void add_json_api_routes(httplib::Server& server, Context& ctx) {
   server.Post(R"(/+api/v1/events/(rt|batch))",
               [&ctx](const httplib::Request& req, httplib::Response& res) { push(ctx, req, res); });
-  server.Get(R"(/+api/v1/events/([0-9]{1,19}))",
-             [&ctx](const httplib::Request& req, httplib::Response& res) { get_event(ctx, req, res); });
+  server.Get(
+      R"(/+api/v1/events/([0-9]{1,19}))",
+      [&ctx](const httplib::Request& req, httplib::Response& res) { get_event(ctx, req, res); });
   server.Get(R"(/+api/v1/openapi\.json)", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kOpenApiJson, "application/json");
   });

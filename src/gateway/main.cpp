@@ -25,6 +25,13 @@ thread_local Clock::time_point request_start;
 
 std::mutex log_mutex;
 
+// A client-chosen value in a quoted log field: no quote or control character can break it.
+std::string quotable(std::string s) {
+  for (char& c : s)
+    if (c == '"' || static_cast<unsigned char>(c) < 0x20) c = '\'';
+  return s;
+}
+
 void access_log(const httplib::Request& req, const httplib::Response& res, double seconds) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -35,14 +42,13 @@ void access_log(const httplib::Request& req, const httplib::Response& res, doubl
   // Paths only, never query strings or headers: they may carry tokens.
   std::cerr << ts << " " << req.remote_addr << " " << req.method << " " << req.path << " "
             << res.status << " " << res.body.size() << " " << static_cast<long>(seconds * 1e6)
-            << "us \"" << req.get_header_value("User-Agent") << "\"\n";
+            << "us \"" << quotable(req.get_header_value("User-Agent")) << "\"\n";
 }
 
 // Refuses what must not be read at all, before httplib reads the body: too large (413) or
 // chunked (411; httplib 0.11 does not bound a chunked body).
 httplib::Server::HandlerResponse pre_routing(const mcgw::Config& config,
-                                             const httplib::Request& req,
-                                             httplib::Response& res) {
+                                             const httplib::Request& req, httplib::Response& res) {
   request_start = Clock::now();
   if (req.has_header("Transfer-Encoding")) {
     res.set_header("Connection", "close");
@@ -54,10 +60,9 @@ httplib::Server::HandlerResponse pre_routing(const mcgw::Config& config,
                 length.find_first_not_of("0123456789") == std::string::npos;
   if (!length.empty() && (!digits || std::stoull(length) > config.max_body_bytes)) {
     res.set_header("Connection", "close");
-    mcgw::send_problem(res, {413,
-                             "the body is larger than " + std::to_string(config.max_body_bytes) +
-                                 " bytes",
-                             "", std::nullopt, std::nullopt});
+    mcgw::send_problem(
+        res, {413, "the body is larger than " + std::to_string(config.max_body_bytes) + " bytes",
+              "", std::nullopt, std::nullopt});
     return httplib::Server::HandlerResponse::Handled;
   }
   return httplib::Server::HandlerResponse::Unhandled;

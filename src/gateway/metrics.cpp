@@ -20,8 +20,8 @@ std::string Metrics::render() const {
   out << "# HELP mc_gateway_requests_total HTTP requests by route and status code.\n"
       << "# TYPE mc_gateway_requests_total counter\n";
   for (const auto& [key, n] : requests_)
-    out << "mc_gateway_requests_total{route=\"" << key.first << "\",code=\"" << key.second
-        << "\"} " << n << "\n";
+    out << "mc_gateway_requests_total{route=\"" << key.first << "\",code=\"" << key.second << "\"} "
+        << n << "\n";
   out << "# HELP mc_gateway_request_duration_seconds Time to answer a request.\n"
       << "# TYPE mc_gateway_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_) {

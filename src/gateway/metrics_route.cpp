@@ -26,8 +26,8 @@ void metrics(Context& ctx, httplib::Response& res) {
         std::string q = PQgetvalue(r.get(), i, 0);
         queues << "mc_queue_pending_events{queue=\"" << q << "\"} " << PQgetvalue(r.get(), i, 1)
                << "\n"
-               << "mc_queue_pending_threshold{queue=\"" << q << "\"} "
-               << PQgetvalue(r.get(), i, 2) << "\n";
+               << "mc_queue_pending_threshold{queue=\"" << q << "\"} " << PQgetvalue(r.get(), i, 2)
+               << "\n";
       }
     });
   } catch (const DbError&) {

@@ -51,6 +51,17 @@ void Pool::release(PGconn* conn) {
   freed_.notify_one();
 }
 
+void Pool::drop_idle() {
+  std::vector<PGconn*> stale;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stale.swap(idle_);
+    open_ -= stale.size();
+    freed_.notify_all();
+  }
+  for (PGconn* c : stale) PQfinish(c);
+}
+
 std::size_t Pool::in_use() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return leased_;

@@ -25,7 +25,9 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, PGconn* conn) : pool_(pool), conn_(conn) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) { other.conn_ = nullptr; }
+    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) {
+      other.conn_ = nullptr;
+    }
     Lease(const Lease&) = delete;
     ~Lease() {
       if (conn_) pool_->release(conn_);
@@ -39,6 +41,9 @@ class Pool {
 
   // Throws DbError (SQLSTATE 08001 or 53300) when no connection can be had in `wait`.
   Lease acquire(std::chrono::milliseconds wait);
+
+  // Closes the idle connections (after one was found broken: the server may have restarted).
+  void drop_idle();
 
   std::size_t size() const { return size_; }
   std::size_t in_use() const;

@@ -9,18 +9,30 @@ namespace {
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -28,10 +40,10 @@ const char* reason_phrase(int status) {
 
 int http_status_of_sqlstate(const std::string& s) {
   std::string cls = s.substr(0, 2);
-  if (s == "42501") return 403;           // insufficient_privilege: the token's role may not
-  if (s == "23505") return 409;           // unique_violation
-  if (s == "57014") return 504;           // statement timeout
-  if (s == "53300") return 503;           // no connection free
+  if (s == "42501") return 403;  // insufficient_privilege: the token's role may not
+  if (s == "23505") return 409;  // unique_violation
+  if (s == "57014") return 504;  // statement timeout
+  if (s == "53300") return 503;  // no connection free
   if (cls == "22" || cls == "23" || cls == "42" || cls == "54") return 422;
   if (cls == "08" || cls == "53" || cls == "57") return 503;
   return 500;

@@ -14,9 +14,9 @@ namespace mcgw {
 struct Problem {
   int status;
   std::string detail;
-  std::string sqlstate;                // "" when the gateway refused it itself
-  std::optional<std::string> field;    // the event field, e.g. "email"
-  std::optional<long long> index;      // the event's index in an array push
+  std::string sqlstate;              // "" when the gateway refused it itself
+  std::optional<std::string> field;  // the event field, e.g. "email"
+  std::optional<long long> index;    // the event's index in an array push
 };
 
 void send_problem(httplib::Response& res, const Problem& p);

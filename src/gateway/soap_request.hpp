@@ -22,9 +22,9 @@ struct SoapClientError : std::runtime_error {
 
 struct SoapCall {
   std::unique_ptr<pugi::xml_document> doc;
-  std::string schema;  // "nms:rtEvent", "nms:batchEvent", "xtk:persist"
-  std::string method;  // "PushEvent", ...
-  std::string session_token;  // <sessiontoken>, else the SOAP header's <Cookie>, else ""
+  std::string schema;                  // "nms:rtEvent", "nms:batchEvent", "xtk:persist"
+  std::string method;                  // "PushEvent", ...
+  std::string session_token;           // <sessiontoken>, else the SOAP header's <Cookie>, else ""
   std::vector<pugi::xml_node> params;  // element children of the method element, in order
   pugi::xml_node param(const char* name, std::size_t position) const;
 };

@@ -45,11 +45,21 @@ std::string xml_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters other than tab/newline are not allowed in XML 1.0.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
@@ -64,8 +74,7 @@ std::string xml_escape(const std::string& text) {
 std::string push_event_response(const std::string& schema, const std::string& id) {
   std::string urn = "urn:" + schema;
   return envelope(urn, "<PushEventResponse xmlns=\"" + urn + "\"" + kEncoding +
-                           "><plId xsi:type=\"xsd:long\">" + id +
-                           "</plId></PushEventResponse>");
+                           "><plId xsi:type=\"xsd:long\">" + id + "</plId></PushEventResponse>");
 }
 
 std::string push_events_response(const std::string& schema, const std::vector<std::string>& ids) {

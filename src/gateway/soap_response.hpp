@@ -18,8 +18,8 @@ std::string push_events_response(const std::string& schema, const std::vector<st
 std::string entity_response(const std::optional<std::string>& schema);
 
 struct Fault {
-  std::string faultcode;    // "SOAP-ENV:Client" or "SOAP-ENV:Server"
-  std::string error_code;   // MCG-nnnnnn (XSV-350008 for an invalid session only)
+  std::string faultcode;   // "SOAP-ENV:Client" or "SOAP-ENV:Server"
+  std::string error_code;  // MCG-nnnnnn (XSV-350008 for an invalid session only)
   std::string message;
   std::string detail;
 };

@@ -49,16 +49,17 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
   for (pugi::xml_node e : elements) docs.push_back(event_document(e));
   std::vector<std::string> ids;
   run_as_token(*ctx.pool, ctx.limits(), token, [&](Tx& tx) {
-    Result r = many ? tx.exec("SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                              "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
-                              {dump(docs), queue})
+    Result r = many ? tx.exec(
+                          "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                          "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
+                          {dump(docs), queue})
                     : tx.exec("SELECT mc.push_event($1::jsonb, $2)::text", {dump(docs[0]), queue});
     for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
   });
   if (ids.empty()) throw DbError("XX000", "the database returned no event id", "");
-  res.set_content(many ? push_events_response(call.schema, ids)
-                       : push_event_response(call.schema, ids[0]),
-                  kSoapType);
+  res.set_content(
+      many ? push_events_response(call.schema, ids) : push_event_response(call.schema, ids[0]),
+      kSoapType);
 }
 
 void get_entity(Context& ctx, const SoapCall& call, const std::string& token,
@@ -82,7 +83,8 @@ Fault fault_of(const DbError& e) {
   f.faultcode = client ? "SOAP-ENV:Client" : "SOAP-ENV:Server";
   f.error_code = client ? "MCG-200001" : "MCG-200002";
   f.message = "[" + e.sqlstate + "] " + e.message;
-  f.detail = "SQLSTATE " + e.sqlstate + ": " + e.message + (e.detail.empty() ? "" : ". " + e.detail);
+  f.detail =
+      "SQLSTATE " + e.sqlstate + ": " + e.message + (e.detail.empty() ? "" : ". " + e.detail);
   return f;
 }
 
@@ -99,7 +101,8 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res) {
                (call.method == "PushEvent" || call.method == "PushEvents")) {
       push(ctx, call, token, res);
     } else {
-      throw SoapClientError("MCG-100002", "unknown method '" + call.schema + "#" + call.method + "'");
+      throw SoapClientError("MCG-100002",
+                            "unknown method '" + call.schema + "#" + call.method + "'");
     }
   } catch (const SoapClientError& e) {
     res.status = 500;
@@ -119,8 +122,9 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res) {
 }  // namespace
 
 void add_soap_routes(httplib::Server& server, Context& ctx) {
-  server.Post(R"(/+nl/jsp/soaprouter\.jsp)",
-              [&ctx](const httplib::Request& req, httplib::Response& res) { handle(ctx, req, res); });
+  server.Post(
+      R"(/+nl/jsp/soaprouter\.jsp)",
+      [&ctx](const httplib::Request& req, httplib::Response& res) { handle(ctx, req, res); });
 }
 
 }  // namespace mcgw

@@ -13,8 +13,8 @@ namespace {
 void unsubscribe(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   // The body is form-encoded or multipart (RFC 8058 §3.1); both carry this text.
   if (req.body.find("List-Unsubscribe=One-Click") == std::string::npos)
-    return send_problem(res, {400, "the body must be List-Unsubscribe=One-Click", "",
-                              std::nullopt, std::nullopt});
+    return send_problem(
+        res, {400, "the body must be List-Unsubscribe=One-Click", "", std::nullopt, std::nullopt});
   bool done = false;
   try {
     run_as_gateway(*ctx.pool, ctx.limits(), [&](Tx& tx) {
@@ -25,8 +25,8 @@ void unsubscribe(Context& ctx, const httplib::Request& req, httplib::Response& r
     return send_problem(res, problem_of(e));
   }
   if (!done)
-    return send_problem(res, {403, "this unsubscribe link is not valid", "", std::nullopt,
-                              std::nullopt});
+    return send_problem(
+        res, {403, "this unsubscribe link is not valid", "", std::nullopt, std::nullopt});
   res.set_content("You are unsubscribed.\n", "text/plain; charset=utf-8");
 }
 
@@ -41,10 +41,9 @@ void confirm_page(const httplib::Request& req, httplib::Response& res) {
 }  // namespace
 
 void add_unsubscribe_routes(httplib::Server& server, Context& ctx) {
-  server.Post(R"(/+u/([0-9A-Za-z._-]{1,200}))", [&ctx](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    unsubscribe(ctx, req, res);
-  });
+  server.Post(
+      R"(/+u/([0-9A-Za-z._-]{1,200}))",
+      [&ctx](const httplib::Request& req, httplib::Response& res) { unsubscribe(ctx, req, res); });
   server.Get(R"(/+u/([0-9A-Za-z._-]{1,200}))", confirm_page);
 }
 

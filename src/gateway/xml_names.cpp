@@ -13,9 +13,8 @@ std::string_view local_name(const char* qualified) {
 std::string namespace_uri(pugi::xml_node node) {
   std::string_view q(node.name());
   auto colon = q.find(':');
-  std::string attr = colon == std::string_view::npos
-                         ? std::string("xmlns")
-                         : "xmlns:" + std::string(q.substr(0, colon));
+  std::string attr = colon == std::string_view::npos ? std::string("xmlns")
+                                                     : "xmlns:" + std::string(q.substr(0, colon));
   for (pugi::xml_node n = node; n && n.type() == pugi::node_element; n = n.parent()) {
     if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
   }
@@ -42,7 +41,8 @@ std::string direct_text(pugi::xml_node node) {
 }
 
 bool is_namespace_declaration(const char* attribute_name) {
-  return std::strcmp(attribute_name, "xmlns") == 0 || std::strncmp(attribute_name, "xmlns:", 6) == 0;
+  return std::strcmp(attribute_name, "xmlns") == 0 ||
+         std::strncmp(attribute_name, "xmlns:", 6) == 0;
 }
 
 }  // namespace mcgw

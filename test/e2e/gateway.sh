@@ -206,6 +206,29 @@ check "the gateway's RSS stays bounded (${rss_start} kB at start, ${rss_end} kB 
   test "$rss_end" -lt $((rss_start + 65536))
 check "the gateway is still up after the bad input" alive
 
+# --- the database going away and coming back
+push_code() { curl -s -m 10 -o "$work/push.out" -w '%{http_code}' -H "Authorization: Bearer $writer_token" \
+  -H 'Content-Type: application/json' -d '{"type":"t","ctx":{}}' "$base/api/v1/events/rt"; }
+cluster_version=$(pg_lsclusters -h | awk '$2 == "regress" {print $1; exit}')
+if [ -n "$cluster_version" ]; then
+  pg_ctlcluster "$cluster_version" regress stop -m fast
+  code=$(push_code)
+  check "database down: a push gets 503 problem+json with an 08xxx sqlstate (got $code)" \
+    grep -q '"sqlstate":"08' "$work/push.out"
+  [ "$code" = 503 ] || not_ok "database down: HTTP status 503 (got $code)"
+  ping_body=$(curl -s -o - -w '|%{http_code}' -H "X-Session-Token: $ops_token" "$base/nl/jsp/mcPing.jsp" | tr '\n' ' ')
+  check "database down: mcPing says Error on 200, as the SDK expects ($ping_body)" \
+    test "${ping_body%% *}|${ping_body##*|}" = "Error|200"
+  pg_ctlcluster "$cluster_version" regress start
+  check "database back: the next push succeeds on a fresh connection" test "$(push_code)" = 201
+  # Stale pooled connections (the server restarted under them) are replaced transparently.
+  for _ in 1 2 3 4; do push_code >/dev/null; done
+  pg_ctlcluster "$cluster_version" regress restart -m fast
+  check "after a restart with idle pooled connections, a push succeeds" test "$(push_code)" = 201
+else
+  not_ok "no pg_virtualenv cluster found for the restart checks"
+fi
+
 # --- graceful shutdown
 kill -TERM "$gw_pid"
 stopped=1
