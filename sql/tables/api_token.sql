@@ -13,3 +13,5 @@ CREATE TABLE mc.api_token (
 REVOKE ALL ON mc.api_token FROM PUBLIC;
 COMMENT ON TABLE mc.api_token IS
   'mc-gateway API tokens: label, the role requests run as, SHA-256 of the token (never the token)';
+-- Rows are created after CREATE EXTENSION: once this file is part of the extension script, mark
+-- the table for pg_dump there with SELECT pg_catalog.pg_extension_config_dump('mc.api_token', '');

@@ -13,3 +13,5 @@ INSERT INTO mc.unsubscribe_key (key)
 REVOKE ALL ON mc.unsubscribe_key FROM PUBLIC;
 COMMENT ON TABLE mc.unsubscribe_key IS
   'HMAC key of one-click unsubscribe links; owner only, used through mc.unsubscribe_token / mc.unsubscribe';
+-- Once this file is part of the extension script, mark the table for pg_dump there (links sent
+-- before a restore must keep working): SELECT pg_catalog.pg_extension_config_dump('mc.unsubscribe_key', '');

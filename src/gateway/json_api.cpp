@@ -97,6 +97,9 @@ void get_event(Context& ctx, const httplib::Request& req, httplib::Response& res
     res.set_header("WWW-Authenticate", "Bearer");
     return send_problem(res, {401, e.what(), "", std::nullopt, std::nullopt});
   } catch (const DbError& e) {
+    // An id out of bigint's range (22003) names no event.
+    if (e.sqlstate == "22003")
+      return send_problem(res, {404, "no event with id " + id, "", std::nullopt, std::nullopt});
     return send_problem(res, problem_of(e));
   }
   if (event.empty())

@@ -39,10 +39,12 @@ void access_log(const httplib::Request& req, const httplib::Response& res, doubl
   char ts[32];
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   std::lock_guard<std::mutex> lock(log_mutex);
-  // Paths only, never query strings or headers: they may carry tokens.
-  std::cerr << ts << " " << req.remote_addr << " " << req.method << " " << req.path << " "
-            << res.status << " " << res.body.size() << " " << static_cast<long>(seconds * 1e6)
-            << "us \"" << quotable(req.get_header_value("User-Agent")) << "\"\n";
+  // Paths only, never query strings or headers: they may carry tokens. An unsubscribe link is
+  // a credential too.
+  std::string path = req.path.find("/u/") <= 1 ? "/u/..." : req.path;
+  std::cerr << ts << " " << req.remote_addr << " " << req.method << " " << path << " " << res.status
+            << " " << res.body.size() << " " << static_cast<long>(seconds * 1e6) << "us \""
+            << quotable(req.get_header_value("User-Agent")) << "\"\n";
 }
 
 // Refuses what must not be read at all, before httplib reads the body: too large (413) or

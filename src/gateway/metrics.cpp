@@ -37,7 +37,10 @@ std::string Metrics::render() const {
   return out.str();
 }
 
-std::string route_label(const std::string& method, const std::string& path) {
+std::string route_label(const std::string& method, const std::string& raw_path) {
+  // The routes accept extra leading slashes (an SDK endpoint ending in "/").
+  auto first = raw_path.find_first_not_of('/');
+  std::string path = first == std::string::npos ? "/" : "/" + raw_path.substr(first);
   if (path == "/nl/jsp/soaprouter.jsp") return "soap";
   if (path == "/nl/jsp/mcPing.jsp") return "mcping";
   if (path == "/r/test") return "redir_test";

@@ -59,6 +59,17 @@ check "a token for a superuser is refused" \
 check "mc.api_token is not readable by token roles" \
   bash -c "! psql -X -q -d $db -c 'SET ROLE shop_ops; SELECT * FROM mc.api_token' 2>/dev/null"
 
+check "the SECURITY DEFINER functions pin search_path" test "$(q "SELECT count(*) FROM pg_proc
+  WHERE pronamespace = 'mc'::regnamespace AND prosecdef
+    AND proname IN ('api_token_role', 'unsubscribe_token', 'unsubscribe')
+    AND proconfig = ARRAY['search_path=pg_catalog, mc, pg_temp']")" = 3
+check "only mc_gateway's members may look tokens up or unsubscribe" test "$(q "SELECT string_agg(r || ':' ||
+    has_function_privilege(r, 'mc.api_token_role(text)', 'EXECUTE') || has_function_privilege(r, 'mc.unsubscribe(text)', 'EXECUTE'), ' ' ORDER BY r)
+  FROM unnest(ARRAY['gw_login', 'mc_event_writer', 'mc_status_reader']) r")" = "gw_login:truetrue mc_event_writer:falsefalse mc_status_reader:falsefalse"
+check "token roles cannot build unsubscribe tokens (only mc_delivery_agent)" test "$(q "SELECT
+    has_function_privilege('shop_ops', 'mc.unsubscribe_token(bigint, text)', 'EXECUTE')::text ||
+    has_function_privilege('mc_delivery_agent', 'mc.unsubscribe_token(bigint, text)', 'EXECUTE')::text")" = falsetrue
+
 # --- the gateway on a free port (port 0: it prints the one it got)
 conninfo="host=${PGHOST:-localhost} port=${PGPORT:-5432} dbname=$db user=gw_login password=gw-secret"
 "$gw_bin" --listen 127.0.0.1:0 --conninfo "$conninfo" --pool-size 4 --threads 8 \
@@ -95,8 +106,9 @@ if [ -s "$work/sdk.json" ]; then
   check "pushEvents ids follow the array order" \
     test "$(q "SELECT string_agg(external_id, ',' ORDER BY array_position(ARRAY[$batch_many]::bigint[], id)) FROM mc.batch_event WHERE id IN ($batch_many)")" = "c1,c2"
 fi
-check "refused and unauthenticated pushes stored nothing (5 events from the SDK)" \
-  test "$(q "SELECT count(*) - $before FROM mc.event")" = 5
+check "refused and unauthenticated pushes stored nothing (26 events from the SDK)" \
+  test "$(q "SELECT count(*) - $before FROM mc.event")" = 26
+check "the 20 concurrent pushes are all stored" test "$(q "SELECT count(DISTINCT email) FROM mc.rt_event WHERE event_type = 'burst'")" = 20
 check "no event of the refused roles or tokens" \
   test "$(q "SELECT count(*) FROM mc.event WHERE email IN ('eve@example.com', 'mallory@example.com', 'not-an-email')")" = 0
 
@@ -135,6 +147,7 @@ fi
 curl -s "$base/metrics" >"$work/metrics"
 check "/metrics counts requests by route and code" grep -q 'mc_gateway_requests_total{route="soap",code="200"}' "$work/metrics"
 check "/metrics has the latency histogram" grep -q 'mc_gateway_request_duration_seconds_bucket{route="events_push",le="+Inf"}' "$work/metrics"
+check "/metrics labels the trailing-slash SOAP calls as soap too" bash -c "! grep -q 'route=\"other\",code=\"200\"' $work/metrics"
 check "/metrics has pool usage" grep -q 'mc_gateway_pool_connections{state="in_use"}' "$work/metrics"
 check "/metrics has the queue depths" grep -q '^mc_queue_pending_events{queue="batch"} [0-9]' "$work/metrics"
 
@@ -236,8 +249,8 @@ for _ in $(seq 100); do kill -0 "$gw_pid" 2>/dev/null || { stopped=0; break; }; 
 wait "$gw_pid"; rc=$?
 gw_pid=
 check "SIGTERM stops the gateway within 10 s, exit status 0 (got $rc)" test "$stopped" = 0 -a "$rc" = 0
-check "the access log has a line per request, without tokens" \
-  bash -c "grep -q 'POST /nl/jsp/soaprouter.jsp 200' $work/gw.log && ! grep -q '$writer_token' $work/gw.log"
+check "the access log has a line per request, without tokens or unsubscribe links" \
+  bash -c "grep -q 'POST /nl/jsp/soaprouter.jsp 200' $work/gw.log && grep -q 'POST /u/... 200' $work/gw.log && ! grep -q -e '$writer_token' -e '${token:-none}' $work/gw.log"
 
 if [ "$failures" -ne 0 ]; then
   echo "# $failures failure(s); gateway log tail:"

@@ -15,8 +15,8 @@ function check(cond, what, extra) {
     if (extra !== undefined) console.log(`# ${String(extra).slice(0, 2000)}`);
   }
 }
-async function clientFor(token) {
-  const client = await sdk.init(sdk.ConnectionParameters.ofSessionToken(url, token));
+async function clientFor(token, endpoint = url) {
+  const client = await sdk.init(sdk.ConnectionParameters.ofSessionToken(endpoint, token));
   await client.logon();
   return client;
 }
@@ -68,6 +68,18 @@ const errorText = (e) => e ? `${e.message} ${e.detail} ${e.faultString} ${e.stat
   const rtManyIds = idsOf(rtMany);
   check(rtManyIds.length === 1, `nmsRtEvent.pushEvents returned one id (${JSON.stringify(rtMany)})`);
   results.rtMany = rtManyIds;
+
+  // A cold client with concurrent first calls: each fetches the schema (contract §2).
+  const cold = await clientFor(writerToken);
+  const burst = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    cold.NLWS.nmsRtEvent.pushEvent({ type: 'burst', email: `b${i}@example.com`, ctx: { $i: String(i) } })));
+  check(new Set(burst).size === 20 && burst.every((x) => /^[0-9]+$/.test(x)), '20 concurrent pushes on a cold client: 20 distinct ids');
+  results.burst = burst;
+
+  // An endpoint ending in "/" makes the SDK request //nl/jsp/soaprouter.jsp.
+  const slash = await clientFor(writerToken, `${url}/`);
+  const slashId = await slash.NLWS.nmsBatchEvent.pushEvent({ type: 'slash', ctx: {} });
+  check(/^[0-9]+$/.test(slashId), 'an endpoint with a trailing slash works');
 
   const bad = await refusal(() => writer.NLWS.nmsRtEvent.pushEvent({ type: 'welcome', email: 'not-an-email', ctx: {} }));
   check(bad && /22P02/.test(errorText(bad)) && /email/.test(errorText(bad)),
