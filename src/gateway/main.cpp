@@ -47,12 +47,13 @@ void access_log(const httplib::Request& req, const httplib::Response& res, doubl
             << quotable(req.get_header_value("User-Agent")) << "\"\n";
 }
 
-// Refuses what must not be read at all, before httplib reads the body: too large (413) or
-// chunked (411; httplib 0.11 does not bound a chunked body).
+// Refuses what must not be read at all, before httplib reads the body: too large (413), or
+// of unknown length (411): httplib 0.11 bounds neither a chunked body nor one read to EOF.
 httplib::Server::HandlerResponse pre_routing(const mcgw::Config& config,
                                              const httplib::Request& req, httplib::Response& res) {
   request_start = Clock::now();
-  if (req.has_header("Transfer-Encoding")) {
+  bool may_have_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (req.has_header("Transfer-Encoding") || (may_have_body && !req.has_header("Content-Length"))) {
     res.set_header("Connection", "close");
     mcgw::send_problem(res, {411, "a Content-Length is required", "", std::nullopt, std::nullopt});
     return httplib::Server::HandlerResponse::Handled;

@@ -189,6 +189,14 @@ code=$(head -c 104857600 /dev/zero | curl -s -m 30 -o /dev/null -w '%{http_code}
   -H "Authorization: Bearer $writer_token" -H 'Content-Type: application/json' -T - -X POST "$base/api/v1/events/rt")
 check "a 100 MB chunked body is refused with 411 (got $code)" test "$code" = 411
 rm -f "$work/100mb"
+# A POST without Content-Length would be read to EOF: refused before.
+python3 - "$port" <<'PY' >"$work/nolength.out" 2>&1
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"POST /api/v1/events/rt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + b"x" * 65536)
+print(s.recv(100).split(b"\r\n")[0].decode())
+PY
+check "a POST without Content-Length is refused with 411 ($(cat "$work/nolength.out"))" grep -q "^HTTP/1.1 411" "$work/nolength.out"
 
 # A client that sends half a request and stalls is dropped after the read timeout (2 s here);
 # others are served meanwhile.
