@@ -139,6 +139,12 @@ if [ -n "${rt_id:-}" ]; then
     test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$base/u/$token")" = 200
   check "the address is in mc.quarantine for its channel, reason unsubscribed" \
     test "$(q "SELECT concat_ws('|', channel, address, reason) FROM mc.quarantine")" = "email|ada@example.com|unsubscribed"
+  # The delivery outcome through GET /api/v1/events/{id}, for a role that may read mc.delivery_log.
+  q "SELECT mc.report_delivery($rt_id, 'sent')" >/dev/null
+  q "SELECT mc.update_events_status()" >/dev/null
+  got=$(curl -s -H "Authorization: Bearer $ops_token" "$base/api/v1/events/$rt_id" |
+    python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["status"], e["channel"], e["delivery"] and e["delivery"]["status"], e["processedAt"] is not None)')
+  check "GET /api/v1/events/{id} shows the outcome: sent, with the delivery-log row ($got)" test "$got" = "sent email sent True"
   check "token roles cannot read the unsubscribe key" \
     bash -c "! psql -X -q -d $db -c 'SET ROLE shop_ops; SELECT * FROM mc.unsubscribe_key' 2>/dev/null"
 fi
