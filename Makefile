@@ -3,7 +3,8 @@ EXTENSION  = message_center
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 MODULE_big = message_center
 
-SRCS = $(sort $(wildcard src/*.cpp src/*/*.cpp))
+# src/gateway/ is mc-gateway, a separate program built by CMake, not part of the extension.
+SRCS = $(sort $(filter-out src/gateway/%,$(wildcard src/*.cpp src/*/*.cpp)))
 OBJS = $(SRCS:.cpp=.o)
 
 # SQL (sql/README.md): one current source file per object, listed in order by sql/install.list
@@ -26,10 +27,11 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden \
               -fno-omit-frame-pointer
-# make SANITIZE=1 (scripts/robustness.sh asan): AddressSanitizer + UndefinedBehaviorSanitizer.
-ifeq ($(SANITIZE),1)
-PG_CXXFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined
-SHLIB_LINK  += -fsanitize=address,undefined
+# make SANITIZE=undefined (scripts/robustness.sh ubsan): UndefinedBehaviorSanitizer, whose
+# runtime loads with the extension (no preloading into the server).
+ifneq ($(SANITIZE),)
+PG_CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+SHLIB_LINK  += -fsanitize=$(SANITIZE)
 endif
 # make WERROR=1 (CI): a warning fails the build.
 ifeq ($(WERROR),1)

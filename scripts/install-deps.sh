@@ -8,6 +8,8 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib libpq-dev
   postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  # mc-gateway: HTTP server, XML, and its end-to-end test (Adobe's SDK from npm, curl, openssl)
+  libcpp-httplib-dev libpugixml-dev libssl-dev nodejs npm curl openssl
 )
 
 missing=()

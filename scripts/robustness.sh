@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Robustness checks beyond the test suite (README "Robustness"), each a command of its own:
-#   scripts/robustness.sh asan            the extension built with AddressSanitizer and
-#                                         UndefinedBehaviorSanitizer, loaded into the stock
-#                                         PostgreSQL (LD_PRELOAD of the sanitizer runtime), runs
-#                                         the pgTAP, isolation, upgrade and pg_cron suites: zero reports
+#   scripts/robustness.sh ubsan           the extension built with UndefinedBehaviorSanitizer,
+#                                         loaded into the stock PostgreSQL, runs the pgTAP,
+#                                         isolation, upgrade and pg_cron suites: zero reports.
+#                                         (AddressSanitizer needs its runtime preloaded into the
+#                                         uninstrumented postgres, which deadlocks at start-up on
+#                                         Debian 12 in bindtextdomain: google/sanitizers#1096.
+#                                         The template engine, the delivery core and the gateway
+#                                         run under ASan in fuzz/ and their unit tests instead.)
 #   scripts/robustness.sh sqlsmith [N]    N random queries (default 20000) from sqlsmith against a
 #                                         database with the extension and data: zero backend crashes
 #   scripts/robustness.sh crash-loop [N]  the kill -9 crash loop with N cycles (default 100; the
@@ -29,36 +33,32 @@ crashes() {  # backends that died of a signal, from the server log
 }
 
 case $what in
-  asan)
+  ubsan)
     bash scripts/install-deps.sh
-    work=$(mktemp -d /tmp/mc-asan.XXXXXX)
+    work=$(mktemp -d /tmp/mc-ubsan.XXXXXX)
     chmod 755 "$work"
-    mkdir -p "$work/asan"; chmod 777 "$work/asan"
+    mkdir -p "$work/reports"; chmod 777 "$work/reports"
     trap 'cluster_stop main 2>/dev/null; rm -rf "$work"' EXIT
-    # Inside the namespace: build, install, start the sanitized server, run the suites.
+    # A copy of the tree (the sanitized objects must not mix with a developer's build), built
+    # and installed inside the namespace, then the suites against a server that loads it.
+    mkdir -p "$work/src"
+    git ls-files -z | xargs -0 cp --parents -t "$work/src"
     MC_WORK=$work scripts/private-pg.sh "$work/pg" bash -c '
       set -euo pipefail
       work=$MC_WORK
-      make clean >/dev/null
-      make -j"$(nproc)" SANITIZE=1 with_llvm=no >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
-      make install SANITIZE=1 with_llvm=no >>"$work/build.log" 2>&1
+      (cd "$work/src" && make -j"$(nproc)" SANITIZE=undefined with_llvm=no && make install SANITIZE=undefined with_llvm=no) \
+        >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
       source scripts/robustness.sh __functions
-      export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
-      # Leaks are PostgreSQL'\''s memory contexts by design; every other report stops the process.
-      export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$work/asan/asan"
-      export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$work/asan/ubsan"
+      export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$work/reports/ubsan"
       start_cluster 5531
-      unset LD_PRELOAD
       rc=0
       bash test/run-sql-tests.sh || rc=$?
       cluster_stop main
-      reports=$(ls "$work/asan" | wc -l)
-      if [ "$reports" -gt 0 ]; then head -60 "$work"/asan/*; fi
+      reports=$(ls "$work/reports" | wc -l)
+      if [ "$reports" -gt 0 ]; then head -60 "$work"/reports/*; fi
       echo "sanitizer reports: $reports; backends crashed: $(crashes)"
-      make clean >/dev/null
       [ "$rc" = 0 ] && [ "$reports" = 0 ] && [ "$(crashes)" = 0 ]'
-    echo "ok - ASan + UBSan: the suites pass with zero sanitizer reports"
-    make -j"$(nproc)" >/dev/null ;;
+    echo "ok - UBSan: the suites pass with zero sanitizer reports" ;;
   sqlsmith)
     n=${1:-20000}
     work=$(mktemp -d /tmp/mc-sqlsmith.XXXXXX)

@@ -21,3 +21,7 @@ bash test/e2e/backup_restore.sh
 
 echo "== control instance with two execution instances (three clusters)"
 bash test/e2e/control_instances.sh
+
+echo "== mc-gateway end to end (Adobe's SDK, JSON API and OpenAPI, unsubscribe, bad input)"
+pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
+  bash test/e2e/gateway.sh

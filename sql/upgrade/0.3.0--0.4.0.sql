@@ -62,6 +62,19 @@ DROP FUNCTION mc.claim_messages(text, integer, interval);
 DROP FUNCTION mc.report_delivery(bigint, text, text);
 \ir functions/report_delivery.sql
 
+-- mc-gateway: its role, API tokens, one-click unsubscribe.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mc_gateway') THEN
+    CREATE ROLE mc_gateway NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA mc TO mc_gateway;
+\ir tables/api_token.sql
+\ir tables/unsubscribe_key.sql
+\ir functions/api_tokens.sql
+\ir functions/unsubscribe.sql
+
 -- set_instance_id with the current id no longer restarts the sequence, and leaves the bounds
 -- alone (a restored dump's value must fit them).
 ALTER SEQUENCE mc.event_id_seq MINVALUE -9223372036854775808 MAXVALUE 9223372036854775807;

@@ -1,0 +1,47 @@
+// One request's database work: a transaction on a pooled connection, run as the role the
+// request's API token maps to (SET LOCAL ROLE), so PostgreSQL's privileges decide everything.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/pg_pool.hpp"
+
+namespace mcgw {
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+class Tx {
+ public:
+  explicit Tx(PGconn* conn) : conn_(conn) {}
+  // Runs one statement, every value a bound parameter (NULL for nullopt); throws DbError.
+  Result exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  PGconn* conn() const { return conn_; }
+
+ private:
+  PGconn* conn_;
+};
+
+struct DbLimits {
+  int statement_timeout_ms;
+  int pool_wait_ms;
+};
+
+// BEGIN; map the token to its role (mc.api_token_role); SET LOCAL ROLE; work; COMMIT.
+// Throws AuthError for an unknown token (nothing else ran), DbError for database errors
+// (the transaction is rolled back).
+void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+                  const std::function<void(Tx&)>& work);
+
+// The same without a token, as the gateway's own login (unsubscribe links, metrics).
+void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work);
+
+}  // namespace mcgw

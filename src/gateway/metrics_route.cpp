@@ -1,0 +1,54 @@
+// GET /metrics: request counters and latency (Metrics), pool usage, and the queue depths of
+// mc.queue_health read as the gateway's login (it needs mc_status_reader for them; without,
+// mc_queue_health_up is 0 and the scrape still succeeds).
+#include <sstream>
+
+#include "gateway/context.hpp"
+#include "gateway/db_error.hpp"
+
+namespace mcgw {
+namespace {
+
+void metrics(Context& ctx, httplib::Response& res) {
+  std::ostringstream out;
+  out << ctx.metrics->render();
+  out << "# HELP mc_gateway_pool_connections Database connections of the pool.\n"
+      << "# TYPE mc_gateway_pool_connections gauge\n"
+      << "mc_gateway_pool_connections{state=\"in_use\"} " << ctx.pool->in_use() << "\n"
+      << "mc_gateway_pool_connections{state=\"open\"} " << ctx.pool->open() << "\n"
+      << "mc_gateway_pool_connections{state=\"max\"} " << ctx.pool->size() << "\n";
+  std::ostringstream queues;
+  bool up = true;
+  try {
+    run_as_gateway(*ctx.pool, ctx.limits(), [&](Tx& tx) {
+      Result r = tx.exec("SELECT queue, pending::text, threshold::text FROM mc.queue_health");
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        std::string q = PQgetvalue(r.get(), i, 0);
+        queues << "mc_queue_pending_events{queue=\"" << q << "\"} " << PQgetvalue(r.get(), i, 1)
+               << "\n"
+               << "mc_queue_pending_threshold{queue=\"" << q << "\"} " << PQgetvalue(r.get(), i, 2)
+               << "\n";
+      }
+    });
+  } catch (const DbError&) {
+    up = false;
+  }
+  out << "# HELP mc_queue_health_up 1 when mc.queue_health could be read.\n"
+      << "# TYPE mc_queue_health_up gauge\nmc_queue_health_up " << (up ? 1 : 0) << "\n";
+  if (up)
+    out << "# HELP mc_queue_pending_events Unprocessed events per queue.\n"
+        << "# TYPE mc_queue_pending_events gauge\n"
+        << "# HELP mc_queue_pending_threshold The health threshold of each queue.\n"
+        << "# TYPE mc_queue_pending_threshold gauge\n"
+        << queues.str();
+  res.set_content(out.str(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace
+
+void add_metrics_route(httplib::Server& server, Context& ctx) {
+  server.Get("/metrics",
+             [&ctx](const httplib::Request&, httplib::Response& res) { metrics(ctx, res); });
+}
+
+}  // namespace mcgw

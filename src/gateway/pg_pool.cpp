@@ -1,0 +1,75 @@
+#include "gateway/pg_pool.hpp"
+
+#include "gateway/db_error.hpp"
+
+namespace mcgw {
+
+Pool::Pool(std::string conninfo, std::size_t size) : conninfo_(std::move(conninfo)), size_(size) {}
+
+Pool::~Pool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (PGconn* c : idle_) PQfinish(c);
+}
+
+Pool::Lease Pool::acquire(std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!freed_.wait_for(lock, wait, [&] { return !idle_.empty() || open_ < size_; }))
+    throw DbError("53300", "no database connection free within the wait limit", "");
+  if (!idle_.empty()) {
+    PGconn* c = idle_.back();
+    idle_.pop_back();
+    ++leased_;
+    return Lease(this, c);
+  }
+  // Reserve the slot, then connect without holding the lock (connecting can take a while).
+  ++open_;
+  ++leased_;
+  lock.unlock();
+  PGconn* c = PQconnectdb(conninfo_.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string message = c ? PQerrorMessage(c) : "out of memory";
+    PQfinish(c);
+    lock.lock();
+    --open_;
+    --leased_;
+    freed_.notify_one();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw DbError("08001", "cannot connect to the database", message);
+  }
+  return Lease(this, c);
+}
+
+void Pool::release(PGconn* conn) {
+  bool reusable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+  if (!reusable) PQfinish(conn);
+  std::lock_guard<std::mutex> lock(mutex_);
+  --leased_;
+  if (reusable)
+    idle_.push_back(conn);
+  else
+    --open_;
+  freed_.notify_one();
+}
+
+void Pool::drop_idle() {
+  std::vector<PGconn*> stale;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stale.swap(idle_);
+    open_ -= stale.size();
+    freed_.notify_all();
+  }
+  for (PGconn* c : stale) PQfinish(c);
+}
+
+std::size_t Pool::in_use() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return leased_;
+}
+
+std::size_t Pool::open() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return open_;
+}
+
+}  // namespace mcgw
