@@ -1,14 +1,19 @@
 // The SMTP sender against a real SMTP server (aiosmtpd, test/servers/smtp_server.py) on
 // loopback; received messages are checked with Python's email package (mail_summary.py).
+#include "delivery/dkim_signer.hpp"
+#include "delivery/dkim_verifier.hpp"
 #include "delivery/mime_message.hpp"
 #include "delivery/provider_config.hpp"
 #include "delivery/smtp_sender.hpp"
 #include "delivery/transfer_encoding.hpp"
 #include "server_process.hpp"
+#include "test_keys.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 using namespace mc::delivery;
 using mc::delivery::testing::mail_summary;
@@ -261,4 +266,34 @@ TEST(SmtpSender, ConnectionRefusedIsDeferred) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
   EXPECT_EQ(r[0].curl_code, CURLE_COULDNT_CONNECT) << r[0].curl_error;
+}
+
+TEST(SmtpSender, DkimSignedMessageVerifiesAsReceived) {
+  // Sign, send through curl (dot-stuffing on the wire, un-stuffed by the server), verify the
+  // bytes the server stored: the signature must survive the trip.
+  auto key = mc::delivery::testing::generate_rsa(2048);
+  ServerProcess server("smtp_server.py", {});
+  std::string key_file = server.dir() + "/dkim-keys";
+  mc::delivery::testing::write_dkim_key_file(key_file, "mc1", "example.test", key.public_b64);
+  MailFields f;
+  f.subject = "Signed – ünïcode";
+  f.text = "Line one\n.starts with a dot\n..two dots\n";
+  f.html = "<p>signed</p>";
+  f.unsubscribe_url = "https://example.test/u/x";
+  SmtpJob job = job_for(1, "ok@example.org", f);
+  DkimSigner signer;
+  job.message = signer.sign(job.message, DkimKey{"example.test", "mc1", key.private_pem});
+  SmtpSender sender(options_for(server.port()));
+  sender.add(std::move(job));
+  auto r = run(sender);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].outcome.disposition, Disposition::Sent) << r[0].outcome.failure_reason;
+  ASSERT_TRUE(server.wait_for("messages", 1));
+  std::ifstream in(server.dir() + "/1.eml", std::ios::binary);
+  std::string received((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto v = dkim_verify_with_key_file(received, key_file);
+  EXPECT_TRUE(v.pass) << v.result;
+  std::string tampered = received;
+  tampered.replace(tampered.find("Line one"), 8, "Line 1!!");
+  EXPECT_FALSE(dkim_verify_with_key_file(tampered, key_file).pass);
 }

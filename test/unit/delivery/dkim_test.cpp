@@ -5,6 +5,7 @@
 #include "delivery/dkim_verifier.hpp"
 #include "delivery/mime_message.hpp"
 #include "delivery/transfer_encoding.hpp"
+#include "test_keys.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -18,28 +19,8 @@
 using namespace mc::delivery;
 
 namespace {
-struct KeyPair {
-  std::string private_pem;
-  std::string public_b64;  // SubjectPublicKeyInfo DER, base64: the p= of the DNS record
-};
-
-KeyPair generate_rsa(int bits) {
-  EVP_PKEY* pkey = EVP_RSA_gen(static_cast<unsigned>(bits));
-  if (!pkey) throw std::runtime_error("EVP_RSA_gen failed");
-  KeyPair kp;
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  kp.private_pem.assign(data, static_cast<std::size_t>(len));
-  BIO_free(bio);
-  unsigned char* der = nullptr;
-  int der_len = i2d_PUBKEY(pkey, &der);
-  kp.public_b64 = base64_encode(std::string(reinterpret_cast<char*>(der), der_len));
-  OPENSSL_free(der);
-  EVP_PKEY_free(pkey);
-  return kp;
-}
+using mc::delivery::testing::generate_rsa;
+using mc::delivery::testing::KeyPair;
 
 class Dkim : public ::testing::Test {
  protected:
@@ -59,8 +40,7 @@ class Dkim : public ::testing::Test {
     delete dir_;
   }
   static void write_key_file(const std::string& path, const std::string& p) {
-    std::ofstream out(path, std::ios::binary);
-    out << "s1._domainkey.example.test v=DKIM1;k=rsa;p=" << p;
+    mc::delivery::testing::write_dkim_key_file(path, "s1", "example.test", p);
   }
   static std::string message() {
     MailFields f;
