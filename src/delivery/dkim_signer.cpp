@@ -4,6 +4,10 @@
 
 #include "delivery/opendkim_include.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <cstring>
 #include <memory>
 
@@ -29,6 +33,22 @@ const char* kOversignHeaders[] = {"from", "subject", "list-unsubscribe", "list-u
 struct DkimFree {
   void operator()(DKIM* d) const { dkim_free(d); }
 };
+
+// Checks the key with OpenSSL before opendkim sees it: a clearer error, and libopendkim 2.11
+// leaks its key buffer when it fails to load a key (dkim_privkey_load). RFC 8301: RSA keys of
+// at least 1024 bits (2048 recommended).
+void check_private_key(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) throw DeliveryError("dkim: out of memory");
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  if (!key) throw DeliveryError("dkim: the private key is not a PEM private key");
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
+    throw DeliveryError("dkim: the private key is not an RSA key (rsa-sha256 signs)");
+  if (EVP_PKEY_get_bits(key.get()) < 1024)
+    throw DeliveryError("dkim: the RSA key has fewer than 1024 bits (RFC 8301)");
+}
 
 std::string error_text(DKIM* dkim, DKIM_STAT stat) {
   std::string out = dkim_getresultstr(stat) ? dkim_getresultstr(stat) : "unknown error";
@@ -57,6 +77,7 @@ std::string DkimSigner::signature_field(std::string_view message, const DkimKey&
   if (key.domain.empty() || key.selector.empty())
     throw DeliveryError("dkim: domain and selector are required");
   if (key.private_key.empty()) throw DeliveryError("dkim: no private key (set_provider_secret)");
+  check_private_key(key.private_key);
   DKIM_STAT stat = DKIM_STAT_OK;
   std::unique_ptr<DKIM, DkimFree> dkim(
       dkim_sign(lib_, reinterpret_cast<const unsigned char*>("mc"), nullptr,

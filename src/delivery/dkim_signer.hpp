@@ -19,7 +19,7 @@ namespace mc::delivery {
 struct DkimKey {
   std::string domain;       // d=
   std::string selector;     // s=
-  std::string private_key;  // PEM (or base64 DER), as given to mc.set_provider_secret(name:dkim)
+  std::string private_key;  // PEM, as given to mc.set_provider_secret(name || ':dkim', pem)
 };
 
 class DkimSigner {

@@ -125,6 +125,13 @@ TEST_F(Dkim, BadKeyIsAClearError) {
   EXPECT_THROW(signer.sign(message(), DkimKey{"example.test", "s1", "not a key"}), DeliveryError);
   EXPECT_THROW(signer.sign(message(), DkimKey{"example.test", "s1", ""}), DeliveryError);
   EXPECT_THROW(signer.sign(message(), DkimKey{"", "s1", key_->private_pem}), DeliveryError);
+  auto small = mc::delivery::testing::generate_rsa(512);
+  try {
+    signer.sign(message(), DkimKey{"example.test", "s1", small.private_pem});
+    FAIL() << "a 512-bit key was accepted";
+  } catch (const DeliveryError& e) {
+    EXPECT_NE(std::string(e.what()).find("1024"), std::string::npos) << e.what();
+  }
   // The signer stays usable after an error.
   EXPECT_TRUE(
       dkim_verify_with_key_file(signer.sign(message(), signing_key()), *dir_ + "/keys").pass);
