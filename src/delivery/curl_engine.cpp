@@ -161,36 +161,41 @@ void CurlEngine::collect(Slot& slot) {
   }
 }
 
-void CurlEngine::drive(int wait_ms) {
-  std::vector<pollfd> fds;
-  std::vector<Slot*> owners;
+std::vector<WaitSocket> CurlEngine::wait_sockets() const {
+  std::vector<WaitSocket> out;
+  for (const auto& slot : slots_)
+    for (const auto& [s, what] : slot->sockets)
+      out.push_back(WaitSocket{s, (what & CURL_POLL_IN) != 0, (what & CURL_POLL_OUT) != 0});
+  return out;
+}
+
+long CurlEngine::wait_timeout_ms() {
   std::int64_t now = monotonic_ms();
-  std::int64_t wait = wait_ms;
-  for (auto& slot : slots_) {
-    for (const auto& [s, what] : slot->sockets) {
-      short events = 0;
-      if (what & CURL_POLL_IN) events |= POLLIN;
-      if (what & CURL_POLL_OUT) events |= POLLOUT;
-      fds.push_back(pollfd{s, events, 0});
-      owners.push_back(slot.get());
-    }
-    if (slot->timer_deadline_ms >= 0)
-      wait = std::min(wait, std::max<std::int64_t>(0, slot->timer_deadline_ms - now));
-  }
-  int n = ::poll(fds.empty() ? nullptr : fds.data(), fds.size(),
-                 static_cast<int>(std::max<std::int64_t>(0, wait)));
+  long wait = -1;
+  auto lower = [&](std::int64_t ms) {
+    long v = static_cast<long>(std::max<std::int64_t>(0, ms));
+    wait = wait < 0 ? v : std::min(wait, v);
+  };
+  for (const auto& slot : slots_)
+    if (slot->timer_deadline_ms >= 0) lower(slot->timer_deadline_ms - now);
+  if (!completed_.empty()) lower(0);
+  if (!queue_.empty() && in_flight() < slots_.size()) lower(bucket_.wait_ms(now));
+  return wait;
+}
+
+void CurlEngine::process(const std::vector<ReadySocket>& ready) {
   int running = 0;
-  if (n > 0) {
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (!fds[i].revents) continue;
-      int mask = 0;
-      if (fds[i].revents & (POLLIN | POLLHUP)) mask |= CURL_CSELECT_IN;
-      if (fds[i].revents & POLLOUT) mask |= CURL_CSELECT_OUT;
-      if (fds[i].revents & (POLLERR | POLLNVAL)) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(owners[i]->multi, fds[i].fd, mask, &running);
-    }
+  for (const ReadySocket& r : ready) {
+    int mask = (r.readable ? CURL_CSELECT_IN : 0) | (r.writable ? CURL_CSELECT_OUT : 0) |
+               (r.error ? CURL_CSELECT_ERR : 0);
+    // Find the slot that watches this socket (a socket belongs to one connection, one slot).
+    for (auto& slot : slots_)
+      if (slot->sockets.count(r.fd)) {
+        curl_multi_socket_action(slot->multi, r.fd, mask, &running);
+        break;
+      }
   }
-  now = monotonic_ms();
+  std::int64_t now = monotonic_ms();
   for (auto& slot : slots_) {
     if (slot->timer_deadline_ms >= 0 && slot->timer_deadline_ms <= now) {
       slot->timer_deadline_ms = -1;
@@ -198,25 +203,41 @@ void CurlEngine::drive(int wait_ms) {
     }
     collect(*slot);
   }
+  admit(monotonic_ms());
+}
+
+void CurlEngine::drive(int wait_ms) {
+  std::vector<WaitSocket> sockets = wait_sockets();
+  std::vector<pollfd> fds;
+  fds.reserve(sockets.size());
+  for (const WaitSocket& w : sockets)
+    fds.push_back(
+        pollfd{w.fd, static_cast<short>((w.read ? POLLIN : 0) | (w.write ? POLLOUT : 0)), 0});
+  long due = wait_timeout_ms();
+  long wait = due < 0 ? wait_ms : std::min<long>(wait_ms, due);
+  std::vector<ReadySocket> ready;
+  if (::poll(fds.empty() ? nullptr : fds.data(), fds.size(), static_cast<int>(std::max(0L, wait))) >
+      0) {
+    for (const pollfd& p : fds)
+      if (p.revents)
+        ready.push_back(ReadySocket{p.fd, (p.revents & (POLLIN | POLLHUP)) != 0,
+                                    (p.revents & POLLOUT) != 0,
+                                    (p.revents & (POLLERR | POLLNVAL)) != 0});
+  }
+  process(ready);
 }
 
 std::size_t CurlEngine::poll(int timeout_ms) {
   const std::int64_t deadline = monotonic_ms() + std::max(0, timeout_ms);
+  admit(monotonic_ms());
+  if (!completed_.empty()) {
+    drive(0);  // one non-blocking round so in-flight transfers progress too
+    return completed_.size();
+  }
   for (;;) {
-    std::int64_t now = monotonic_ms();
-    admit(now);
-    if (!completed_.empty() && timeout_ms > 0) {
-      // Still give curl one non-blocking round so in-flight transfers progress.
-      drive(0);
-      admit(monotonic_ms());
-      return completed_.size();
-    }
     if (idle()) return completed_.size();
-    std::int64_t wait = std::max<std::int64_t>(0, deadline - now);
-    bool free_slot = in_flight() < slots_.size();
-    if (!queue_.empty() && free_slot) wait = std::min(wait, bucket_.wait_ms(now));
-    drive(static_cast<int>(wait));
-    admit(monotonic_ms());
+    std::int64_t left = std::max<std::int64_t>(0, deadline - monotonic_ms());
+    drive(static_cast<int>(left));
     if (!completed_.empty() || monotonic_ms() >= deadline) return completed_.size();
   }
 }

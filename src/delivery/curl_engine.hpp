@@ -52,6 +52,20 @@ struct EngineLimits {
   double max_per_second = 0;            // 0: unlimited
 };
 
+// A socket to wait for, and what for (the external-wait API below).
+struct WaitSocket {
+  int fd;
+  bool read;
+  bool write;
+};
+// What the wait found on a socket.
+struct ReadySocket {
+  int fd;
+  bool readable;
+  bool writable;
+  bool error;
+};
+
 struct EngineStats {
   std::uint64_t connections_opened = 0;  // transfers that opened a connection
   std::uint64_t transfers_done = 0;
@@ -76,6 +90,19 @@ class CurlEngine {
   std::size_t poll(int timeout_ms);
   // Completed transfers, in completion order; the engine forgets them.
   std::vector<std::unique_ptr<Transfer>> take_completed();
+
+  // External wait, for a caller that waits on its own event set (a PostgreSQL worker's
+  // WaitEventSet with its latch, WL_SOCKET_READABLE/WRITEABLE per socket) instead of poll():
+  //   1. sockets = wait_sockets(); timeout = wait_timeout_ms()   (-1: none; 0: work is due now)
+  //   2. wait on the latch + those sockets for at most min(timeout, own limit)
+  //   3. process(ready sockets, possibly none); take_completed()
+  // The socket set changes between calls: rebuild the wait set each round (PostgreSQL 15 cannot
+  // remove an event from a WaitEventSet). poll() is exactly this loop around poll(2).
+  std::vector<WaitSocket> wait_sockets() const;
+  long wait_timeout_ms();
+  // Lets curl act on the ready sockets and on expired timers, collects finished transfers and
+  // starts queued ones on free slots (as the rate allows).
+  void process(const std::vector<ReadySocket>& ready);
 
   std::size_t queued() const { return queue_.size(); }
   std::size_t in_flight() const;

@@ -60,6 +60,10 @@ class SmtpSender {
   std::size_t queued() const { return engine_.queued(); }
   std::size_t in_flight() const { return engine_.in_flight(); }
   const EngineStats& stats() const { return engine_.stats(); }
+  // External wait (see curl_engine.hpp): for a caller that waits on its own event set.
+  std::vector<WaitSocket> wait_sockets() const { return engine_.wait_sockets(); }
+  long wait_timeout_ms() { return engine_.wait_timeout_ms(); }
+  void process(const std::vector<ReadySocket>& ready) { engine_.process(ready); }
 
  private:
   SmtpOptions options_;

@@ -11,6 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -296,4 +299,40 @@ TEST(SmtpSender, DkimSignedMessageVerifiesAsReceived) {
   std::string tampered = received;
   tampered.replace(tampered.find("Line one"), 8, "Line 1!!");
   EXPECT_FALSE(dkim_verify_with_key_file(tampered, key_file).pass);
+}
+
+TEST(SmtpSender, ExternalWaitDrivesTransfersLikeAWaitEventSet) {
+  // The loop a PostgreSQL worker would run with WaitEventSetWait, here with poll(2) over the
+  // engine's sockets plus one extra descriptor standing in for the latch.
+  ServerProcess server("smtp_server.py", {});
+  SmtpSender sender(options_for(server.port(), R"("max_connections":2)"));
+  for (int i = 1; i <= 6; ++i) sender.add(job_for(i, "ok" + std::to_string(i) + "@example.org"));
+  int latch[2];
+  ASSERT_EQ(pipe(latch), 0);
+  std::vector<SmtpResult> results;
+  int rounds = 0;
+  while (!sender.idle() && rounds++ < 2000) {
+    auto sockets = sender.wait_sockets();
+    std::vector<pollfd> fds{{latch[0], POLLIN, 0}};
+    for (const auto& w : sockets)
+      fds.push_back(
+          pollfd{w.fd, static_cast<short>((w.read ? POLLIN : 0) | (w.write ? POLLOUT : 0)), 0});
+    long timeout = sender.wait_timeout_ms();
+    ::poll(fds.data(), fds.size(), static_cast<int>(timeout < 0 || timeout > 100 ? 100 : timeout));
+    std::vector<ReadySocket> ready;
+    for (std::size_t i = 1; i < fds.size(); ++i)
+      if (fds[i].revents)
+        ready.push_back(ReadySocket{fds[i].fd, (fds[i].revents & (POLLIN | POLLHUP)) != 0,
+                                    (fds[i].revents & POLLOUT) != 0,
+                                    (fds[i].revents & (POLLERR | POLLNVAL)) != 0});
+    sender.process(ready);
+    for (auto& r : sender.take_completed()) results.push_back(std::move(r));
+  }
+  close(latch[0]);
+  close(latch[1]);
+  ASSERT_EQ(results.size(), 6u);
+  for (const auto& r : results)
+    EXPECT_EQ(r.outcome.disposition, Disposition::Sent) << r.outcome.failure_reason;
+  ASSERT_TRUE(server.wait_for("messages", 6));
+  EXPECT_LE(server.stats()["connections"].get<int>(), 2);
 }
