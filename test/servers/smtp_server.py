@@ -11,6 +11,9 @@ Listens on 127.0.0.1 only. The reply depends on the recipient's local part prefi
   drop...      the connection is closed after the data arrived, before the final reply
   stallrcpt... the reply to RCPT is delayed by --stall seconds
   stall...     the final reply is delayed by --stall seconds (past the client's timeout)
+--auth USER:PASS offers AUTH (PLAIN, LOGIN) on the plain connection and refuses other
+credentials with 535 5.7.8; --tls offers STARTTLS with a self-signed certificate made at start
+(openssl req), so a verifying client must refuse it.
 Every accepted message is written to --dir as <n>.eml (the bytes received, un-dot-stuffed by
 aiosmtpd) with <n>.json beside it (envelope, peer). --dir/stats.json counts connections and
 messages per connection after every change. Prints "READY <port>" on stdout once listening.
@@ -21,11 +24,13 @@ import json
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import sys
 import threading
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
@@ -36,6 +41,7 @@ class Recorder:
         self.messages = 0
         self.per_connection = {}  # "host:port" -> messages
         self.greylisted = set()
+        self.logins = {}  # "host:port" -> user name that authenticated
 
     def write_stats(self):
         tmp = os.path.join(self.directory, "stats.json.tmp")
@@ -60,7 +66,7 @@ class Recorder:
                 f.write(envelope.original_content or envelope.content)
             with open(os.path.join(self.directory, "%d.json" % n), "w") as f:
                 json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                           "peer": key}, f)
+                           "peer": key, "login": self.logins.get(key)}, f)
             self.write_stats()
 
 
@@ -113,6 +119,29 @@ class Handler:
         return "250 2.0.0 Ok: queued as Q%d" % self.recorder.messages
 
 
+class Authenticator:
+    def __init__(self, recorder, user, password):
+        self.recorder, self.user, self.password = recorder, user, password
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == self.user
+              and auth_data.password.decode() == self.password)
+        if ok:
+            with self.recorder.lock:
+                self.recorder.logins["%s:%s" % session.peer[:2]] = self.user
+        return AuthResult(success=ok, handled=False)
+
+
+def self_signed_context(directory):
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 class CountingController(Controller):
     def factory(self):
         return CountingSMTP(self.handler, **self.SMTP_kwargs)
@@ -130,6 +159,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--mode", default="")
     ap.add_argument("--stall", type=float, default=10.0)
+    ap.add_argument("--auth", default="")
+    ap.add_argument("--tls", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     recorder = Recorder(args.dir)
@@ -137,8 +168,15 @@ def main():
     handler = Handler(recorder, args.mode, args.stall)
     handler.recorder = recorder
     port = args.port or free_port()
+    extra = {}
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+        extra.update(authenticator=Authenticator(recorder, user, password),
+                     auth_require_tls=False)
+    if args.tls:
+        extra.update(tls_context=self_signed_context(args.dir))
     controller = CountingController(handler, hostname="127.0.0.1", port=port,
-                                    decode_data=False, enable_SMTPUTF8=True)
+                                    decode_data=False, enable_SMTPUTF8=True, **extra)
     controller.handler.recorder = recorder
     controller.start()
     # start() made one connection of its own to check the server is up: not the client's.

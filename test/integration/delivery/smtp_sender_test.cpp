@@ -336,3 +336,57 @@ TEST(SmtpSender, ExternalWaitDrivesTransfersLikeAWaitEventSet) {
   ASSERT_TRUE(server.wait_for("messages", 6));
   EXPECT_LE(server.stats()["connections"].get<int>(), 2);
 }
+
+TEST(SmtpSender, AuthWithUsernameAndSecret) {
+  ServerProcess server("smtp_server.py", {"--auth", "mc-user:s3cret"});
+  {
+    SmtpSender sender(options_for(server.port(), R"("username":"mc-user")"), "s3cret");
+    sender.add(job_for(1, "ok@example.org"));
+    auto r = run(sender);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent) << r[0].outcome.failure_reason;
+    ASSERT_TRUE(server.wait_for("messages", 1));
+    EXPECT_EQ(ServerProcess::read_json(server.dir() + "/1.json")["login"], "mc-user");
+  }
+  SmtpSender wrong(options_for(server.port(), R"("username":"mc-user")"), "wrong");
+  wrong.add(job_for(2, "ok@example.org"));
+  auto r = run(wrong);
+  ASSERT_EQ(r.size(), 1u);
+  // The provider's credentials are wrong, not the address: retry later, no quarantine.
+  EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
+  EXPECT_EQ(r[0].curl_code, CURLE_LOGIN_DENIED) << r[0].curl_error;
+  EXPECT_EQ(r[0].outcome.quarantine, QuarantineStrength::None);
+  EXPECT_NE(r[0].outcome.failure_reason.find("535"), std::string::npos)
+      << r[0].outcome.failure_reason;
+}
+
+TEST(SmtpSender, StartTlsRequiredRefusesAbsentOrUntrustedTls) {
+  {
+    // No STARTTLS offered: required means no mail goes out in clear.
+    ServerProcess server("smtp_server.py", {});
+    SmtpSender sender(parse_provider_config("t", "email", "smtp",
+                                            "smtp://127.0.0.1:" + std::to_string(server.port()),
+                                            R"({"starttls":"required"})")
+                          .smtp);
+    sender.add(job_for(1, "ok@example.org"));
+    auto r = run(sender);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
+    EXPECT_EQ(r[0].curl_code, CURLE_USE_SSL_FAILED) << r[0].curl_error;
+    EXPECT_EQ(server.stats()["messages"], 0);
+  }
+  {
+    // STARTTLS with a self-signed certificate: the peer is verified, so it is refused.
+    ServerProcess server("smtp_server.py", {"--tls"});
+    SmtpSender sender(parse_provider_config("t", "email", "smtp",
+                                            "smtp://127.0.0.1:" + std::to_string(server.port()),
+                                            R"({"starttls":"required"})")
+                          .smtp);
+    sender.add(job_for(2, "ok@example.org"));
+    auto r = run(sender);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
+    EXPECT_EQ(r[0].curl_code, CURLE_PEER_FAILED_VERIFICATION) << r[0].curl_error;
+    EXPECT_EQ(server.stats()["messages"], 0);
+  }
+}
