@@ -4,7 +4,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 MODULE_big = message_center
 
 # src/gateway/ is mc-gateway, a separate program built by CMake, not part of the extension.
-SRCS = $(sort $(filter-out src/gateway/%,$(wildcard src/*.cpp src/*/*.cpp)))
+# src/delivery/ is the PostgreSQL-free delivery core, linked into the sender worker
+# (it needs libcurl, libcrypto and libopendkim: see SHLIB_LINK when the worker joins).
+SRCS = $(sort $(filter-out src/gateway/% src/delivery/%,$(wildcard src/*.cpp src/*/*.cpp)))
 OBJS = $(SRCS:.cpp=.o)
 
 # SQL (sql/README.md): one current source file per object, listed in order by sql/install.list

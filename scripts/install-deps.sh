@@ -10,6 +10,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   # mc-gateway: HTTP server, XML, and its end-to-end test (Adobe's SDK from npm, curl, openssl)
   libcpp-httplib-dev libpugixml-dev libssl-dev nodejs npm curl openssl
+  # delivery core (src/delivery): libcurl multi, OpenSSL libcrypto (HMAC, RNG), libopendkim;
+  # its integration tests run real servers (aiosmtpd, Python's http.server) with Debian's python3;
+  # Postfix's smtp-sink/smtp-source are for the delivery benchmarks.
+  libcurl4-openssl-dev libssl-dev libopendkim-dev python3 python3-aiosmtpd postfix
 )
 
 missing=()
@@ -22,5 +26,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure itself; only its smtp-sink/smtp-source tools are wanted here.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
