@@ -9,7 +9,7 @@ packages=(
   postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   # mc-gateway: HTTP server, XML, and its end-to-end test (Adobe's SDK from npm, curl, openssl)
-  libcpp-httplib-dev libpugixml-dev libssl-dev nodejs npm curl openssl
+  libcpp-httplib-dev libpugixml-dev libssl-dev curl openssl
   # delivery core (src/delivery): libcurl multi, OpenSSL libcrypto (HMAC, RNG), libopendkim;
   # its integration tests run real servers (aiosmtpd, Python's http.server) with Debian's python3;
   # Postfix's smtp-sink/smtp-source are for the delivery benchmarks.
@@ -20,6 +20,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm (the gateway's test clients): Debian's, unless a Node.js with its own npm is
+# there already (a nodesource build, which Debian's npm package conflicts with).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
