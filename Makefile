@@ -29,6 +29,9 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden \
               -fno-omit-frame-pointer
+# libpq: connection strings are parsed by libpq itself (src/control/conninfo.cpp).
+SHLIB_LINK  = -lstdc++ -lpq
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 # make SANITIZE=undefined (scripts/robustness.sh ubsan): UndefinedBehaviorSanitizer, whose
 # runtime loads with the extension (no preloading into the server).
 ifneq ($(SANITIZE),)
@@ -39,9 +42,6 @@ endif
 ifeq ($(WERROR),1)
 PG_CXXFLAGS += -Werror
 endif
-# libpq: connection strings are parsed by libpq itself (src/control/conninfo.cpp).
-SHLIB_LINK  = -lstdc++ -lpq
-PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -26,7 +26,8 @@ start_cluster() {  # start_cluster PORT
   cluster_init "$work/clusters"
   cluster_start main "$1" -c shared_preload_libraries=pg_cron -c cron.database_name=postgres \
     -c cron.host="$work/clusters" -c max_worker_processes=16 -c max_prepared_transactions=4
-  export PGHOST=$work/clusters PGPORT=$1 PGUSER=postgres
+  # TCP, as pg_virtualenv's clusters (some checks read the error of a TCP connection).
+  export PGHOST=127.0.0.1 PGPORT=$1 PGUSER=postgres
 }
 crashes() {  # backends that died of a signal, from the server log
   grep -cE 'terminated by signal|was terminated by exception' "$work/clusters/main.log" || true

@@ -6,7 +6,7 @@
 #   cluster_stop NAME       fast shutdown
 #   cluster_psql NAME DB SQL  (-At, ON_ERROR_STOP)
 # Environment passed to the postmaster: whatever the caller exports (LD_PRELOAD, ASAN_OPTIONS).
-declare -A cluster_pm=() cluster_port=()
+declare -gA cluster_pm=() cluster_port=()
 cluster_dir=
 cluster_init() {
   cluster_dir=$1
