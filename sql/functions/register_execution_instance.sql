@@ -2,7 +2,10 @@
 -- a user mapping with its credentials (for the caller and for the extension owner, who runs
 -- publication), and a schema mc_exec_<name> of foreign tables onto the instance's mc schema.
 -- Checks that the instance answers, runs message_center and carries instance_id. All or
--- nothing: any refusal leaves no server, mapping or schema behind.
+-- nothing: any refusal leaves no server, mapping or schema behind. The server, the schema and
+-- its foreign tables then belong to the extension's owner, not to the caller: publication and
+-- archiving (SECURITY DEFINER) write through them, and an owner could otherwise change what
+-- they write to (ALTER FOREIGN TABLE ... OPTIONS, a trigger) and have the owner's code run it.
 CREATE OR REPLACE FUNCTION mc.register_execution_instance(name text, instance_id integer, conninfo text)
   RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -17,6 +20,8 @@ DECLARE
   remote_id integer;
   remote_identity text;
   reason text;
+  owner_name name;
+  foreign_table name;
 BEGIN
   IF instance_name IS NULL OR instance_name !~ '^[a-z][a-z0-9_]{0,39}$' THEN
     RAISE EXCEPTION 'name must be 1 to 40 lower-case letters, digits or _, starting with a letter, not "%"', instance_name
@@ -102,6 +107,14 @@ BEGIN
             HINT = format('Run SELECT mc.set_instance_id(%s) on the execution instance, or register it with instance_id %s.',
                           wanted_id, remote_id);
   END IF;
+
+  SELECT r.rolname INTO owner_name FROM pg_extension x JOIN pg_roles r ON r.oid = x.extowner
+  WHERE x.extname = 'message_center';
+  EXECUTE format('ALTER SERVER %I OWNER TO %I', server, owner_name);
+  EXECUTE format('ALTER SCHEMA %I OWNER TO %I', foreign_schema, owner_name);
+  FOR foreign_table IN SELECT c.relname FROM pg_class c WHERE c.relnamespace = foreign_schema::regnamespace LOOP
+    EXECUTE format('ALTER FOREIGN TABLE %I.%I OWNER TO %I', foreign_schema, foreign_table, owner_name);
+  END LOOP;
 
   INSERT INTO mc.execution_instance (name, instance_id, server_name, foreign_schema, is_local)
   VALUES (instance_name, wanted_id, server, foreign_schema, remote_identity = mc._database_identity());

@@ -87,6 +87,9 @@ ALTER SEQUENCE mc.event_id_seq MINVALUE -9223372036854775808 MAXVALUE 9223372036
 \ir functions/cleanup.sql
 \ir functions/synchronize_instance.sql
 
+-- A registration's server, schema and foreign tables belong to the extension's owner.
+\ir functions/register_execution_instance.sql
+
 -- The archive horizon, correct for any login.
 \ir functions/local_archive_horizon.sql
 \ir views/archive_horizon.sql

@@ -3,7 +3,7 @@
 -- psql variables: host, port, password (test/run-sql-tests.sh sets them).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE TEMP TABLE conn AS SELECT format('host=%s port=%s dbname=%s user=%s password=%s',
   :'host', :'port', current_database(), current_user, :'password') AS ok,
@@ -57,6 +57,12 @@ SELECT ok((SELECT NOT EXISTS (SELECT FROM pg_foreign_server s, unnest(s.srvoptio
   'nor the key passphrase (sslpassword): server options are readable by every role');
 SELECT ok((SELECT bool_and('sslpassword=hunter2' = ANY (u.umoptions)) FROM pg_user_mappings u WHERE u.srvname = 'mc_exec_self'),
   'the passphrase is in the user mapping');
+SELECT is((SELECT count(*)::int FROM (
+    SELECT s.srvowner AS owner FROM pg_foreign_server s WHERE s.srvname = 'mc_exec_self'
+    UNION ALL SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = 'mc_exec_self'
+    UNION ALL SELECT c.relowner FROM pg_class c WHERE c.relnamespace = 'mc_exec_self'::regnamespace) o
+  WHERE o.owner = (SELECT extowner FROM pg_extension WHERE extname = 'message_center')), 9,
+  'the server, the schema and its 7 foreign tables belong to the extension''s owner');
 SELECT is((SELECT is_local FROM mc.execution_instance WHERE name = 'self'), true,
   'it is recognised as this very database (publication skips it)');
 SELECT throws_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'self', (SELECT ok FROM conn)),
