@@ -17,6 +17,10 @@ struct RenderLimits {
   // of 1000 items visits 1000^depth nodes without writing a byte, so output size alone does
   // not bound the time a render takes. One step is one node visited.
   std::size_t max_steps = 10'000'000;
+  // Asked between nodes: true stops the render with RenderInterrupted. PostgreSQL passes a
+  // function reading its cancel and terminate flags, so statement_timeout and a cancel stop a
+  // long render (the engine cannot process interrupts itself: that may longjmp). Null: never.
+  bool (*should_stop)() = nullptr;
 };
 
 }  // namespace mc::tmpl

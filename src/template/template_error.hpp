@@ -22,4 +22,11 @@ class TemplateError : public std::runtime_error {
   int line_, column_;
 };
 
+// A render stopped because RenderLimits::should_stop said so: not the template's fault, so
+// not a TemplateError (callers that fail one event on a TemplateError let this one through).
+class RenderInterrupted : public std::runtime_error {
+ public:
+  RenderInterrupted() : std::runtime_error("rendering interrupted") {}
+};
+
 }  // namespace mc::tmpl

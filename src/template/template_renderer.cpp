@@ -48,6 +48,7 @@ class Renderer {
  private:
   void render_nodes(const std::vector<Node>& nodes) {
     steps_ += nodes.size() + 1;  // + 1: an empty section body over a long list costs too
+    if (limits_.should_stop && limits_.should_stop()) throw RenderInterrupted();
     if (steps_ > limits_.max_steps)
       throw TemplateError("rendering takes more than " + std::to_string(limits_.max_steps) +
                           " steps (sections over lists nested too deep?)");

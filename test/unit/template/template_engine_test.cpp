@@ -237,3 +237,33 @@ TEST(Limits, HostileSourcesFailCleanly) {
     }
   }
 }
+
+namespace {
+int stop_after = -1;  // should_stop answers true once it has been asked this many times
+int asked = 0;
+bool stop_when_told() { return ++asked > stop_after; }
+}  // namespace
+
+TEST(Limits, ARenderStopsWhenAskedBetweenNodes) {
+  Value list = Value::array();
+  for (int i = 0; i < 100; ++i) list.push(Value::number("1"));
+  Value data = Value::object({{"a", list}});
+  RenderOptions options;
+  options.limits.should_stop = stop_when_told;
+  // Asked again and again as the render goes (one list of 100: about 100 bodies).
+  asked = 0;
+  stop_after = 1'000'000;
+  EXPECT_EQ(render_with("{{#a}}{{.}}{{/a}}", data, options).size(), 100u);
+  EXPECT_GT(asked, 100);
+  // Told to stop: RenderInterrupted, not a TemplateError (the event is not at fault).
+  asked = 0;
+  stop_after = 50;
+  try {
+    render_with("{{#a}}{{#a}}{{.}}{{/a}}{{/a}}", data, options);
+    FAIL() << "the render did not stop";
+  } catch (const TemplateError&) {
+    FAIL() << "an interrupt is not a template error";
+  } catch (const RenderInterrupted&) {
+    EXPECT_EQ(asked, 51);
+  }
+}
