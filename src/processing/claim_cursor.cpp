@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/work_queues.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "storage/proc.h"
@@ -10,7 +12,6 @@ extern "C" {
 namespace mc::processing {
 namespace {
 
-constexpr int kWorkQueues = 8;
 // An event committed this long after its due time is still found by the next claim; later
 // ones by the next full scan.
 constexpr int64 kCommitMarginMicros = 250 * 1000;
@@ -32,21 +33,9 @@ struct Cursor {
   LocalTransactionId recorded_in = InvalidLocalTransactionId;
 };
 
-Cursor cursors[2][kWorkQueues];
-bool callback_registered = false;
-
-// A batch that aborted left its events where they were: read from the start again.
-void on_xact_event(XactEvent event, void*) {
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) forget_claim_cursors();
-}
+Cursor cursors[core::kQueueCount][core::kWorkQueues];
 
 }  // namespace
-
-void register_claim_cursor_reset_unsafe() {
-  if (callback_registered) return;
-  RegisterXactCallback(on_xact_event, nullptr);
-  callback_registered = true;
-}
 
 TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz now) {
   TimestampTz start = DT_NOEND;
