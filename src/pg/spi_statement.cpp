@@ -1,9 +1,9 @@
 #include "pg/spi_statement.hpp"
 
-#include <cctype>
 #include <cstring>
 #include <stdexcept>
 
+#include "core/named_parameters.hpp"
 #include "pg/datum_columns.hpp"
 #include "pg/guard.hpp"
 
@@ -39,37 +39,17 @@ Statement::Column Statement::column(const char* name) const {
                          "\": " + source_);
 }
 
-// $name -> $n, by the declared order. A `$` followed by a digit or another `$` is left alone
-// (none of the extension's statements uses positional parameters or dollar quoting).
+// $name -> $n, by the declared order (core/named_parameters.hpp). A mistake in a statement
+// is a programming error, reported as an internal error naming the statement.
 void Statement::prepare() {
   if (translated_) return;
-  std::string out;
-  out.reserve(source_.size());
-  std::vector<bool> used(params_.size(), false);
-  for (size_t i = 0; i < source_.size();) {
-    char c = source_[i];
-    if (c == '$' && i + 1 < source_.size() &&
-        (std::isalpha(static_cast<unsigned char>(source_[i + 1])) || source_[i + 1] == '_')) {
-      size_t end = i + 1;
-      while (end < source_.size() &&
-             (std::isalnum(static_cast<unsigned char>(source_[end])) || source_[end] == '_'))
-        ++end;
-      std::string name = source_.substr(i + 1, end - i - 1);
-      Param p = param(name.c_str());
-      used[p.index] = true;
-      out += '$';
-      out += std::to_string(p.index + 1);
-      i = end;
-      continue;
-    }
-    out += c;
-    ++i;
+  std::vector<std::string_view> names;
+  for (const ParamSpec& p : params_) names.emplace_back(p.name);
+  try {
+    sql_ = core::number_parameters(source_, names);
+  } catch (const std::invalid_argument& e) {
+    throw std::logic_error(std::string(e.what()) + ": " + source_);
   }
-  for (size_t i = 0; i < params_.size(); ++i)
-    if (!used[i])
-      throw std::logic_error(std::string("parameter $") + params_[i].name +
-                             " is declared but not used: " + source_);
-  sql_ = std::move(out);
   translated_ = true;
 }
 

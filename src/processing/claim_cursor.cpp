@@ -25,6 +25,16 @@ constexpr int64 kFullScanCostFactor = 100;
 // it (dead entries a held snapshot keeps, or a large batch), start where the last claim ended.
 constexpr int64 kCheapFullScanMicros = 2000;
 
+// The local transaction id of this backend's current transaction: in PGPROC itself up to
+// PostgreSQL 16, in its virtual transaction id from 17 on.
+LocalTransactionId current_lxid() {
+#if PG_VERSION_NUM >= 170000
+  return MyProc->vxid.lxid;
+#else
+  return MyProc->lxid;
+#endif
+}
+
 struct Cursor {
   bool known = false;
   TimestampTz taken_until = 0;  // everything due before this has been taken
@@ -43,7 +53,7 @@ TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues
     const Cursor& c = cursors[static_cast<int>(queue)][k];
     if (!c.known || c.full_scan_cheap || now >= c.next_full_scan_at) return DT_NOBEGIN;
     // Within one transaction, what it wrote itself since (any due time) is visible now.
-    if (c.recorded_in == MyProc->lxid) return DT_NOBEGIN;
+    if (c.recorded_in == current_lxid()) return DT_NOBEGIN;
     start = std::min(start, c.taken_until - kCommitMarginMicros);
   }
   return start;
@@ -65,7 +75,7 @@ void claim_done(intake::Queue queue, const std::vector<int>& work_queues, Timest
       c.next_full_scan_at = now + full_scan_every;
       c.full_scan_cheap = elapsed_micros < kCheapFullScanMicros;
     }
-    c.recorded_in = MyProc->lxid;
+    c.recorded_in = current_lxid();
     c.known = true;
   }
 }
