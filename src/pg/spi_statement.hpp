@@ -117,7 +117,7 @@ class Statement {
   std::vector<ParamSpec> params_;
   std::vector<Oid> types_;
   std::vector<const char*> columns_;
-  std::vector<int> attnums_;  // of columns_ in the result, for the plan `attnums_plan_`
+  std::vector<int> attnums_;  // of columns_ in the result, for the plan `attnums_for_`
   int cursor_options_;
   bool keep_plan_;
   bool translated_ = false;
