@@ -4,7 +4,7 @@
 #include "core/event_validation.hpp"
 #include "intake/event_record.hpp"
 #include "pg/guard.hpp"
-#include "pg/sqlstate.hpp"
+#include "intake/refusal_error.hpp"
 #include "settings/settings_cache.hpp"
 
 extern "C" {
@@ -56,6 +56,6 @@ MC_FUNCTION(mc_event_is_valid) {
   mc::core::IntakeLimits limits{mc::settings::current().max_ctx_bytes};
   auto refusal =
       mc::core::validate_event(mc::intake::fields_of(record), limits, mc::core::Naming::Column);
-  if (refusal) throw mc::pg::refusal_error(*refusal, "event row");
+  if (refusal) throw mc::intake::refusal_error(*refusal, "event row");
   return BoolGetDatum(true);
 }

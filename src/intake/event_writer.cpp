@@ -1,10 +1,12 @@
 #include "intake/event_writer.hpp"
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "core/channel.hpp"
 #include "pg/guard.hpp"
+#include "pg/spi_statement.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -31,42 +33,90 @@ extern "C" {
 namespace mc::intake {
 namespace {
 
-// Column layout of mc.rt_event / mc.batch_event (sql/install/03_events.sql). The text
-// columns follow the order of TextField.
+// The columns of mc.rt_event / mc.batch_event that intake knows (sql/install/03_events.sql),
+// found by name when the table is opened: their attribute numbers are cached with the table's
+// information and dropped with it on a relcache invalidation. Column is an index into this list,
+// never an attribute number.
 enum ColumnType { kInt8, kInt4, kTimestampTz, kText, kJsonb, kStatus, kChannel };
-struct Column {
+enum Column {
+  kColId,
+  kColStatus,
+  kColChannel,
+  kColErrorCount,
+  kColCreatedAt,
+  kColLastModifiedAt,
+  kColScheduledAt,
+  kColExpiresAt,
+  kColProcessRequestedAt,
+  kColProcessingAt,
+  kColProcessedAt,
+  kColTemplateId,
+  kColDeliveryId,
+  kColEventType,
+  kColEmail,
+  kColMobilePhone,
+  kColExternalId,
+  kColOrigin,
+  kColIdempotencyKey,
+  kColLanguage,
+  kColCountry,
+  kColLastError,
+  kColCtx,
+  kColumnCount
+};
+struct ColumnSpec {
   const char* name;
   ColumnType type;
+  bool written;  // intake writes it (on either path): the table must have it
 };
-constexpr Column kColumns[] = {
-    {"id", kInt8},
-    {"status", kStatus},
-    {"wished_channel", kChannel},
-    {"error_count", kInt4},
-    {"created_at", kTimestampTz},
-    {"last_modified_at", kTimestampTz},
-    {"scheduled_at", kTimestampTz},
-    {"expires_at", kTimestampTz},
-    {"process_requested_at", kTimestampTz},
-    {"processing_at", kTimestampTz},
-    {"processed_at", kTimestampTz},
-    {"template_id", kInt8},
-    {"delivery_id", kInt8},
-    {"event_type", kText},
-    {"email", kText},
-    {"mobile_phone", kText},
-    {"external_id", kText},
-    {"origin", kText},
-    {"idempotency_key", kText},
-    {"language", kText},
-    {"country", kText},
-    {"last_error", kText},
-    {"ctx", kJsonb},
+constexpr ColumnSpec kColumns[kColumnCount] = {
+    {"id", kInt8, true},
+    {"status", kStatus, true},
+    {"wished_channel", kChannel, true},
+    {"error_count", kInt4, true},
+    {"created_at", kTimestampTz, true},
+    {"last_modified_at", kTimestampTz, true},
+    {"scheduled_at", kTimestampTz, true},
+    {"expires_at", kTimestampTz, true},
+    {"process_requested_at", kTimestampTz, false},
+    {"processing_at", kTimestampTz, false},
+    {"processed_at", kTimestampTz, false},
+    {"template_id", kInt8, false},
+    {"delivery_id", kInt8, false},
+    {"event_type", kText, true},
+    {"email", kText, true},
+    {"mobile_phone", kText, true},
+    {"external_id", kText, true},
+    {"origin", kText, true},
+    {"idempotency_key", kText, true},
+    {"language", kText, true},
+    {"country", kText, true},
+    {"last_error", kText, false},
+    {"ctx", kJsonb, true},
 };
-constexpr int kColumnCount = sizeof kColumns / sizeof kColumns[0];
-constexpr int kColId = 0, kColStatus = 1, kColChannel = 2, kColErrorCount = 3, kColCreatedAt = 4,
-              kColLastModifiedAt = 5, kColScheduledAt = 6, kColExpiresAt = 7, kColFirstText = 13,
-              kColCtx = 22;
+
+// The column of each text field of an EventRecord.
+constexpr Column text_column(int field) {
+  switch (field) {
+    case kType:
+      return kColEventType;
+    case kEmail:
+      return kColEmail;
+    case kMobilePhone:
+      return kColMobilePhone;
+    case kExternalId:
+      return kColExternalId;
+    case kOrigin:
+      return kColOrigin;
+    case kIdempotencyKey:
+      return kColIdempotencyKey;
+    case kLanguage:
+      return kColLanguage;
+    case kCountry:
+      return kColCountry;
+  }
+  return kColEventType;
+}
 constexpr int kChannelCount = 5;
 
 // Tuples per table_multi_insert call, as COPY buffers them.
@@ -74,6 +124,7 @@ constexpr int kMaxBufferedTuples = 1000;
 
 struct TableInfo {
   Oid relid;
+  AttrNumber attnum[kColumnCount];  // by name; InvalidAttrNumber for a column the table lacks
   Oid seqid;
   Oid status_type, channel_type;
   Datum pending;
@@ -116,11 +167,6 @@ struct CachedTable {
 };
 CachedTable cached_tables[2];
 
-void on_relcache_invalidation(Datum, Oid relid) {
-  for (CachedTable& cached : cached_tables)
-    if (relid == InvalidOid || relid == cached.info.relid) cached.valid = false;
-}
-
 Oid type_oid_unsafe(const char* name, Oid nsp) {
   Oid oid =
       GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name), ObjectIdGetDatum(nsp));
@@ -132,38 +178,58 @@ Datum enum_label_unsafe(Oid type, const char* label) {
   return DirectFunctionCall2(enum_in, CStringGetDatum(label), ObjectIdGetDatum(type));
 }
 
+Oid expected_type(const TableInfo* info, ColumnType type) {
+  switch (type) {
+    case kInt8:
+      return INT8OID;
+    case kInt4:
+      return INT4OID;
+    case kTimestampTz:
+      return TIMESTAMPTZOID;
+    case kText:
+      return TEXTOID;
+    case kJsonb:
+      return JSONBOID;
+    case kStatus:
+      return info->status_type;
+    case kChannel:
+      return info->channel_type;
+  }
+  return InvalidOid;
+}
+
+// Finds every known column by name; a column intake writes that is missing is an error naming it.
+void find_columns_unsafe(Relation rel, Queue queue, TableInfo* info) {
+  TupleDesc desc = RelationGetDescr(rel);
+  for (int c = 0; c < kColumnCount; ++c) info->attnum[c] = InvalidAttrNumber;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    for (int c = 0; c < kColumnCount; ++c)
+      if (std::strcmp(NameStr(att->attname), kColumns[c].name) == 0) info->attnum[c] = att->attnum;
+  }
+  for (int c = 0; c < kColumnCount; ++c)
+    if (kColumns[c].written && info->attnum[c] == InvalidAttrNumber)
+      ereport(ERROR,
+              (errcode(ERRCODE_UNDEFINED_COLUMN),
+               errmsg("column \"%s\" of table mc.%s is missing", kColumns[c].name, table_of(queue)),
+               errhint("The table is the extension's: ALTER EXTENSION message_center UPDATE "
+                       "or re-create the extension.")));
+}
+
+// The direct path builds whole tuples itself, so the table must have exactly the extension's
+// columns (any order, dropped ones aside), of the extension's types: no column it would leave
+// without its default.
 bool layout_matches(Relation rel, const TableInfo* info) {
   TupleDesc desc = RelationGetDescr(rel);
-  if (desc->natts != kColumnCount) return false;
-  for (int i = 0; i < kColumnCount; ++i) {
-    Form_pg_attribute att = TupleDescAttr(desc, i);
-    if (att->attisdropped || std::strcmp(NameStr(att->attname), kColumns[i].name) != 0)
-      return false;
-    Oid expected = InvalidOid;
-    switch (kColumns[i].type) {
-      case kInt8:
-        expected = INT8OID;
-        break;
-      case kInt4:
-        expected = INT4OID;
-        break;
-      case kTimestampTz:
-        expected = TIMESTAMPTZOID;
-        break;
-      case kText:
-        expected = TEXTOID;
-        break;
-      case kJsonb:
-        expected = JSONBOID;
-        break;
-      case kStatus:
-        expected = info->status_type;
-        break;
-      case kChannel:
-        expected = info->channel_type;
-        break;
-    }
-    if (att->atttypid != expected) return false;
+  int live = 0;
+  for (int i = 0; i < desc->natts; ++i)
+    if (!TupleDescAttr(desc, i)->attisdropped) ++live;
+  if (live != kColumnCount) return false;
+  for (int c = 0; c < kColumnCount; ++c) {
+    if (info->attnum[c] == InvalidAttrNumber) return false;
+    Form_pg_attribute att = TupleDescAttr(desc, info->attnum[c] - 1);
+    if (att->atttypid != expected_type(info, kColumns[c].type)) return false;
   }
   return true;
 }
@@ -188,6 +254,7 @@ void resolve_table_unsafe(Queue queue, TableInfo* info) {
   }
   // The lock an INSERT takes, held to the end of the transaction.
   Relation rel = table_open(info->relid, RowExclusiveLock);
+  find_columns_unsafe(rel, queue, info);
   info->direct = rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == nullptr &&
                  check_enable_rls(info->relid, InvalidOid, false) != RLS_ENABLED &&
                  layout_matches(rel, info);
@@ -227,10 +294,11 @@ void fill_slot(TupleTableSlot* slot, const TableInfo* info, const EventRecord& r
                TimestampTz now) {
   Datum* values = slot->tts_values;
   bool* nulls = slot->tts_isnull;
-  for (int i = 0; i < kColumnCount; ++i) nulls[i] = true;
-  auto set = [&](int column, Datum value) {
-    values[column] = value;
-    nulls[column] = false;
+  for (int i = 0; i < slot->tts_tupleDescriptor->natts; ++i) nulls[i] = true;
+  auto set = [&](Column column, Datum value) {
+    int i = info->attnum[column] - 1;
+    values[i] = value;
+    nulls[i] = false;
   };
   set(kColId, Int64GetDatum(id));
   set(kColStatus, info->pending);
@@ -241,9 +309,22 @@ void fill_slot(TupleTableSlot* slot, const TableInfo* info, const EventRecord& r
   if (r.has_scheduled_at) set(kColScheduledAt, TimestampTzGetDatum(r.scheduled_at));
   if (r.has_expires_at) set(kColExpiresAt, TimestampTzGetDatum(r.expires_at));
   for (int t = 0; t < kTextFieldCount; ++t)
-    if (r.text[t].present) set(kColFirstText + t, text_datum(r.text[t]));
+    if (r.text[t].present) set(text_column(t), text_datum(r.text[t]));
   set(kColCtx, ctx_datum(r));
   ExecStoreVirtualTuple(slot);
+}
+
+// Index entries for a new tuple, as INSERT makes them (no ON CONFLICT arbiters). PostgreSQL 16
+// added onlySummarizing (false: a new tuple goes into every index, summarizing or not).
+List* insert_index_tuples(ResultRelInfo* rri, TupleTableSlot* slot, EState* estate) {
+#if PG_VERSION_NUM >= 190000
+// Written for 15 to 18; the development branch after 18 reworks these arguments (flags).
+#error "insert_index_tuples: check ExecInsertIndexTuples for this PostgreSQL version"
+#elif PG_VERSION_NUM >= 160000
+  return ExecInsertIndexTuples(rri, slot, estate, false, false, nullptr, NIL, false);
+#else
+  return ExecInsertIndexTuples(rri, slot, estate, false, false, nullptr, NIL);
+#endif
 }
 
 // The COPY path: build tuples, check constraints, multi-insert, insert index entries.
@@ -258,11 +339,31 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
   rte->relid = info->relid;
   rte->relkind = RELKIND_RELATION;
   rte->rellockmode = RowExclusiveLock;
+  // The privileges an INSERT needs, as the executor records them. PostgreSQL 16 moved them out
+  // of the range-table entry into a list of RTEPermissionInfo the entry points into (1-based),
+  // and ExecInitRangeTable takes that list; 18 added the range-table indexes left unpruned.
+#if PG_VERSION_NUM >= 160000
+  RTEPermissionInfo* perminfo = makeNode(RTEPermissionInfo);
+  perminfo->relid = info->relid;
+  perminfo->inh = false;
+  perminfo->requiredPerms = ACL_INSERT;
+  rte->perminfoindex = 1;
+#if PG_VERSION_NUM >= 180000
+  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
+#else
+  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
+#endif
+#else
   rte->requiredPerms = ACL_INSERT;
   ExecInitRangeTable(estate, list_make1(rte));
+#endif
   ResultRelInfo* rri = makeNode(ResultRelInfo);
   ExecInitResultRelation(estate, rri, 1);
+#if PG_VERSION_NUM >= 170000
+  CheckValidResultRel(rri, CMD_INSERT, NIL);  // 17 added the MERGE actions to check (none)
+#else
   CheckValidResultRel(rri, CMD_INSERT);
+#endif
   ExecOpenIndices(rri, false);
   Relation rel = rri->ri_RelationDesc;
   bool check_constraints = rel->rd_att->constr != nullptr && !info->own_constraints_only;
@@ -303,7 +404,7 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
       table_multi_insert(rel, slots, n, cid, 0, bistate);
     if (rri->ri_NumIndices > 0)
       for (int j = 0; j < n; ++j) {
-        list_free(ExecInsertIndexTuples(rri, slots[j], estate, false, false, nullptr, NIL));
+        list_free(insert_index_tuples(rri, slots[j], estate));
         ResetPerTupleExprContext(estate);
       }
     for (int j = 0; j < n; ++j) ExecClearTuple(slots[j]);
@@ -319,96 +420,105 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
   FreeExecutorState(estate);
 }
 
-// Prepared statements of the SPI path, per queue, re-prepared when the table is recreated.
-struct SpiPlans {
-  Oid relid;
-  SPIPlanPtr insert, lookup;
-};
-SpiPlans spi_plans[2];
+// The statements of the SPI path, per queue. The text fields' parameters are named after their
+// columns.
+pg::Statement make_insert(Queue queue) {
+  return pg::Statement(
+      std::string("INSERT INTO mc.") + table_of(queue) +
+          " (event_type, email, mobile_phone, external_id, origin, idempotency_key, language, "
+          "country, wished_channel, ctx, scheduled_at, expires_at) "
+          "VALUES ($event_type, $email, $mobile_phone, $external_id, $origin, $idempotency_key, "
+          "$language, $country, $wished_channel::mc.channel, $ctx, $scheduled_at, $expires_at) "
+          "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+          "RETURNING id",
+      {{"event_type", TEXTOID},
+       {"email", TEXTOID},
+       {"mobile_phone", TEXTOID},
+       {"external_id", TEXTOID},
+       {"origin", TEXTOID},
+       {"idempotency_key", TEXTOID},
+       {"language", TEXTOID},
+       {"country", TEXTOID},
+       {"wished_channel", TEXTOID},
+       {"ctx", JSONBOID},
+       {"scheduled_at", TIMESTAMPTZOID},
+       {"expires_at", TIMESTAMPTZOID}},
+      {"id"});
+}
+pg::Statement make_lookup(Queue queue) {
+  return pg::Statement(std::string("SELECT id FROM mc.") + table_of(queue) +
+                           " WHERE idempotency_key = $idempotency_key",
+                       {{"idempotency_key", TEXTOID}}, {"id"});
+}
+pg::Statement insert_statements[2] = {make_insert(Queue::Rt), make_insert(Queue::Batch)};
+pg::Statement lookup_statements[2] = {make_lookup(Queue::Rt), make_lookup(Queue::Batch)};
 
-void prepare_plans_unsafe(Queue queue, Oid relid, SpiPlans* plans) {
-  if (plans->relid == relid && plans->insert && plans->lookup) return;
-  if (plans->insert) SPI_freeplan(plans->insert);
-  if (plans->lookup) SPI_freeplan(plans->lookup);
-  plans->insert = plans->lookup = nullptr;
-  plans->relid = InvalidOid;
-  char sql[1024];
-  // Columns in TextField order, then channel, ctx and times. The table name is ours.
-  snprintf(sql, sizeof sql,
-           "INSERT INTO mc.%s (event_type, email, mobile_phone, external_id, origin, "
-           "idempotency_key, language, country, wished_channel, ctx, scheduled_at, expires_at) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::mc.channel, $10, $11, $12) "
-           "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-           "RETURNING id",
-           table_of(queue));
-  Oid insert_types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID,  TEXTOID,        TEXTOID,
-                          TEXTOID, TEXTOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-  SPIPlanPtr insert = SPI_prepare(sql, 12, insert_types);
-  if (!insert) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-  snprintf(sql, sizeof sql, "SELECT id FROM mc.%s WHERE idempotency_key = $1", table_of(queue));
-  Oid lookup_types[1] = {TEXTOID};
-  SPIPlanPtr lookup = SPI_prepare(sql, 1, lookup_types);
-  if (!lookup) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-  SPI_keepplan(insert);
-  SPI_keepplan(lookup);
-  plans->insert = insert;
-  plans->lookup = lookup;
-  plans->relid = relid;
+// The SPI path's statements with their arguments and parameters, found by name before the
+// plain-data loop runs.
+struct SpiPath {
+  pg::Statement* insert;
+  pg::Statement::Args* insert_args;
+  pg::Statement* lookup;
+  pg::Statement::Args* lookup_args;
+  pg::Statement::Param text[kTextFieldCount];
+  pg::Statement::Param channel, ctx, scheduled_at, expires_at, lookup_key;
+  pg::Statement::Column inserted_id, found_id;
+};
+
+void set_optional_unsafe(pg::Statement::Args* args, pg::Statement::Param p, bool present,
+                         Datum value) {
+  if (present)
+    args->set_unsafe(p, value);
+  else
+    args->set_null_unsafe(p);
 }
 
-bool first_id(int64* id) {
-  if (SPI_processed != 1) return false;
+bool first_id(const pg::Statement* st, pg::Statement::Column id_column, int64* id) {
+  if (st->rows() != 1) return false;
   bool isnull;
-  *id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  *id = DatumGetInt64(st->value_unsafe(0, id_column, &isnull));
   return !isnull;
 }
 
 // The SPI path: INSERT ... ON CONFLICT DO NOTHING, then the first event's id by its key.
 // Race-free: the unique index decides which push is first; the second one waits for the
 // first one's transaction and then finds its row.
-void insert_spi_unsafe(Queue queue, const TableInfo* info, const EventRecord* records,
-                       const int* which, int count, int64* ids) {
+void insert_spi_unsafe(const SpiPath* spi, const EventRecord* records, const int* which, int count,
+                       int64* ids) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  SpiPlans* plans = &spi_plans[static_cast<int>(queue)];
-  prepare_plans_unsafe(queue, info->relid, plans);
+  pg::Statement::Args* args = spi->insert_args;
   for (int k = 0; k < count; ++k) {
     const EventRecord& r = records[which[k]];
-    Datum values[12];
-    char nulls[12];
-    std::memset(nulls, 'n', sizeof nulls);
-    for (int t = 0; t < kTextFieldCount; ++t)
-      if (r.text[t].present) {
-        values[t] = text_datum(r.text[t]);
-        nulls[t] = ' ';
-      }
+    Datum key = 0;
+    for (int t = 0; t < kTextFieldCount; ++t) {
+      Datum value = r.text[t].present ? text_datum(r.text[t]) : 0;
+      set_optional_unsafe(args, spi->text[t], r.text[t].present, value);
+      if (t == kIdempotencyKey) key = value;
+    }
     std::string_view channel = core::channel_name(static_cast<core::Channel>(r.channel));
-    values[8] = PointerGetDatum(cstring_to_text_with_len(channel.data(), channel.size()));
-    nulls[8] = ' ';
-    values[9] = ctx_datum(r);
-    nulls[9] = ' ';
-    if (r.has_scheduled_at) {
-      values[10] = TimestampTzGetDatum(r.scheduled_at);
-      nulls[10] = ' ';
-    }
-    if (r.has_expires_at) {
-      values[11] = TimestampTzGetDatum(r.expires_at);
-      nulls[11] = ' ';
-    }
+    args->set_unsafe(spi->channel,
+                     PointerGetDatum(cstring_to_text_with_len(channel.data(), channel.size())));
+    args->set_unsafe(spi->ctx, ctx_datum(r));
+    set_optional_unsafe(args, spi->scheduled_at, r.has_scheduled_at,
+                        TimestampTzGetDatum(r.scheduled_at));
+    set_optional_unsafe(args, spi->expires_at, r.has_expires_at, TimestampTzGetDatum(r.expires_at));
     int64 id = 0;
     bool found = false;
     // Twice at most: the first event may be purged between the conflict and the lookup.
     for (int attempt = 0; attempt < 2 && !found; ++attempt) {
-      int rc = SPI_execute_plan(plans->insert, values, nulls, false, 0);
-      if (rc != SPI_OK_INSERT_RETURNING)
-        elog(ERROR, "event insert failed: %s", SPI_result_code_string(rc));
-      found = first_id(&id);
+      spi->insert->run_unsafe(*args, false, 0);
+      if (spi->insert->last_rc() != SPI_OK_INSERT_RETURNING)
+        elog(ERROR, "event insert failed: %s", SPI_result_code_string(spi->insert->last_rc()));
+      found = first_id(spi->insert, spi->inserted_id, &id);
       if (!found && r.text[kIdempotencyKey].present) {
         // Not read-only: a fresh snapshot sees the first event whether this same call
         // inserted it (a key repeated in one batch) or another transaction committed it.
-        rc = SPI_execute_plan(plans->lookup, &values[kIdempotencyKey], nullptr, false, 1);
-        if (rc != SPI_OK_SELECT)
-          elog(ERROR, "idempotency lookup failed: %s", SPI_result_code_string(rc));
-        found = first_id(&id);
+        spi->lookup_args->set_unsafe(spi->lookup_key, key);
+        spi->lookup->run_unsafe(*spi->lookup_args, false, 1);
+        if (spi->lookup->last_rc() != SPI_OK_SELECT)
+          elog(ERROR, "idempotency lookup failed: %s",
+               SPI_result_code_string(spi->lookup->last_rc()));
+        found = first_id(spi->lookup, spi->found_id, &id);
       }
     }
     if (!found) elog(ERROR, "event with idempotency key could be neither inserted nor found");
@@ -434,13 +544,28 @@ void write_events(Queue queue, const EventRecord* records, int count, int64* ids
   if (!keyed.empty()) {
     const int* which = keyed.data();
     int n = static_cast<int>(keyed.size());
-    pg::call([&] { insert_spi_unsafe(queue, &info, records, which, n, ids); });
+    pg::Statement& insert = insert_statements[static_cast<int>(queue)];
+    pg::Statement& lookup = lookup_statements[static_cast<int>(queue)];
+    insert.prepare();
+    lookup.prepare();
+    pg::Statement::Args insert_args(insert), lookup_args(lookup);
+    SpiPath spi{&insert, &insert_args, &lookup, &lookup_args};
+    for (int t = 0; t < kTextFieldCount; ++t)
+      spi.text[t] = insert.param(kColumns[text_column(t)].name);
+    spi.channel = insert.param("wished_channel");
+    spi.ctx = insert.param("ctx");
+    spi.scheduled_at = insert.param("scheduled_at");
+    spi.expires_at = insert.param("expires_at");
+    spi.lookup_key = lookup.param("idempotency_key");
+    spi.inserted_id = insert.column("id");
+    spi.found_id = lookup.column("id");
+    pg::call([&] { insert_spi_unsafe(&spi, records, which, n, ids); });
   }
 }
 
-void register_table_invalidation() {
-  // Cannot error: appends to a fixed-size array PostgreSQL sized for loaded libraries.
-  CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
+void on_relcache_invalidation(Oid relid) {
+  for (CachedTable& cached : cached_tables)
+    if (relid == InvalidOid || relid == cached.info.relid) cached.valid = false;
 }
 
 }  // namespace mc::intake

@@ -17,7 +17,8 @@ namespace mc::intake {
 // caller's transaction aborts).
 void write_events(Queue queue, const EventRecord* records, int count, int64* ids);
 
-// Registers the invalidation of the per-queue table cache; called once from _PG_init.
-void register_table_invalidation();
+// Drops the cached table information (and column numbers) of a queue table that changed
+// (InvalidOid: every relation). Called by the backend's one relcache callback; cannot fail.
+void on_relcache_invalidation(Oid relid);
 
 }  // namespace mc::intake

@@ -6,7 +6,7 @@
 #include "intake/jsonb_event_reader.hpp"
 #include "intake/queue.hpp"
 #include "pg/guard.hpp"
-#include "pg/sqlstate.hpp"
+#include "intake/refusal_error.hpp"
 #include "settings/settings_cache.hpp"
 
 extern "C" {
@@ -54,11 +54,11 @@ void read_and_validate(JsonbContainer* document, const mc::core::IntakeLimits& l
             : std::string(mc::core::field_name(problem.field, mc::core::Naming::Json));
     if (problem.kind == mc::core::RefusalKind::WrongJsonType && !JsonContainerIsObject(document))
       throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "invalid " + where + ": " + problem.reason);
-    throw mc::pg::refusal_error({problem.kind, field, problem.reason}, where);
+    throw mc::intake::refusal_error({problem.kind, field, problem.reason}, where);
   }
   auto refusal =
       mc::core::validate_event(mc::intake::fields_of(*record), limits, mc::core::Naming::Json);
-  if (refusal) throw mc::pg::refusal_error(*refusal, where);
+  if (refusal) throw mc::intake::refusal_error(*refusal, where);
 }
 
 void return_ids_unsafe(FunctionCallInfo fcinfo, const int64* ids, int count) {
@@ -99,7 +99,7 @@ MC_FUNCTION(mc_push_events) {
   Jsonb* document = jsonb_arg(fcinfo, 0, "events");
   Queue queue = queue_arg(fcinfo, 1);
   if (!JB_ROOT_IS_ARRAY(document) || JB_ROOT_IS_SCALAR(document))
-    throw mc::pg::refusal_error(
+    throw mc::intake::refusal_error(
         {mc::core::RefusalKind::NotAnArray, "events", "must be a JSON array of event objects"},
         "argument");
   int count = static_cast<int>(JB_ROOT_COUNT(document));

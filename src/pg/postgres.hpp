@@ -2,6 +2,10 @@
 // src/template must never include this file: it stays PG-free and unit-testable.
 #pragma once
 
+// CMake defines MC_PG_FREE for the PG-free targets (mc_core, mc_template and their tests), so an
+// include from there stops here with this message rather than a missing postgres.h. The PGXS
+// build compiles those sources too, without the define: there the firewall is review and the
+// CMake build, which has no PostgreSQL include path for them.
 #ifdef MC_PG_FREE
 #error "src/pg/postgres.hpp included from PG-free code"
 #endif

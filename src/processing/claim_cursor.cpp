@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/work_queues.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "storage/proc.h"
@@ -10,7 +12,6 @@ extern "C" {
 namespace mc::processing {
 namespace {
 
-constexpr int kWorkQueues = 8;
 // An event committed this long after its due time is still found by the next claim; later
 // ones by the next full scan.
 constexpr int64 kCommitMarginMicros = 250 * 1000;
@@ -24,6 +25,16 @@ constexpr int64 kFullScanCostFactor = 100;
 // it (dead entries a held snapshot keeps, or a large batch), start where the last claim ended.
 constexpr int64 kCheapFullScanMicros = 2000;
 
+// The local transaction id of this backend's current transaction: in PGPROC itself up to
+// PostgreSQL 16, in its virtual transaction id from 17 on.
+LocalTransactionId current_lxid() {
+#if PG_VERSION_NUM >= 170000
+  return MyProc->vxid.lxid;
+#else
+  return MyProc->lxid;
+#endif
+}
+
 struct Cursor {
   bool known = false;
   TimestampTz taken_until = 0;  // everything due before this has been taken
@@ -32,21 +43,9 @@ struct Cursor {
   LocalTransactionId recorded_in = InvalidLocalTransactionId;
 };
 
-Cursor cursors[2][kWorkQueues];
-bool callback_registered = false;
-
-// A batch that aborted left its events where they were: read from the start again.
-void on_xact_event(XactEvent event, void*) {
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) forget_claim_cursors();
-}
+Cursor cursors[core::kQueueCount][core::kWorkQueues];
 
 }  // namespace
-
-void register_claim_cursor_reset_unsafe() {
-  if (callback_registered) return;
-  RegisterXactCallback(on_xact_event, nullptr);
-  callback_registered = true;
-}
 
 TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues, TimestampTz now) {
   TimestampTz start = DT_NOEND;
@@ -54,7 +53,7 @@ TimestampTz claim_start(intake::Queue queue, const std::vector<int>& work_queues
     const Cursor& c = cursors[static_cast<int>(queue)][k];
     if (!c.known || c.full_scan_cheap || now >= c.next_full_scan_at) return DT_NOBEGIN;
     // Within one transaction, what it wrote itself since (any due time) is visible now.
-    if (c.recorded_in == MyProc->lxid) return DT_NOBEGIN;
+    if (c.recorded_in == current_lxid()) return DT_NOBEGIN;
     start = std::min(start, c.taken_until - kCommitMarginMicros);
   }
   return start;
@@ -76,7 +75,7 @@ void claim_done(intake::Queue queue, const std::vector<int>& work_queues, Timest
       c.next_full_scan_at = now + full_scan_every;
       c.full_scan_cheap = elapsed_micros < kCheapFullScanMicros;
     }
-    c.recorded_in = MyProc->lxid;
+    c.recorded_in = current_lxid();
     c.known = true;
   }
 }

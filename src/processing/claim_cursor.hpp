@@ -35,10 +35,8 @@ void claim_done(intake::Queue queue, const std::vector<int>& work_queues, Timest
                 TimestampTz now, int64 elapsed_micros, bool limited, int last_work_queue,
                 TimestampTz last_due);
 
-// Makes an aborted transaction forget the cursors; may ereport (runs inside pg::call).
-void register_claim_cursor_reset_unsafe();
-
-// Forgets every cursor: the next claims read their work queues whole.
+// Forgets every cursor: the next claims read their work queues whole. Called when a transaction
+// aborts (src/backend/callbacks.cpp): a batch that aborted left its events where they were.
 void forget_claim_cursors();
 
 }  // namespace mc::processing

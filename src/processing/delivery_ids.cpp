@@ -21,29 +21,19 @@ namespace {
 // (published template id, year * 12 + month) -> delivery id.
 std::map<std::pair<int64, int>, int64> cache;
 
-void on_xact_event(XactEvent event, void*) {
-  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) cache.clear();
-}
-
 // Inserts the missing deliveries, then reads all of them. A concurrent worker creating the
 // same delivery makes ON CONFLICT wait for it; its row is then read by the second statement.
-pg::SpiStatement ensure = {
+pg::Statement ensure(
     "INSERT INTO mc.delivery (published_template_id, template_name, month, channel) "
-    "SELECT p.id, p.name, date_trunc('month', $2)::date, p.channel "
-    "FROM mc.published_template p WHERE p.id = ANY ($1) "
+    "SELECT p.id, p.name, date_trunc('month', $now)::date, p.channel "
+    "FROM mc.published_template p WHERE p.id = ANY ($published_ids) "
     "ON CONFLICT (template_name, month) DO NOTHING",
-    2,
-    {INT8ARRAYOID, TIMESTAMPTZOID},
-    nullptr,
-    InvalidOid};
-pg::SpiStatement read = {
-    "SELECT p.id, d.id FROM mc.published_template p "
-    "JOIN mc.delivery d ON d.template_name = p.name AND d.month = date_trunc('month', $2)::date "
-    "WHERE p.id = ANY ($1)",
-    2,
-    {INT8ARRAYOID, TIMESTAMPTZOID},
-    nullptr,
-    InvalidOid};
+    {{"published_ids", INT8ARRAYOID}, {"now", TIMESTAMPTZOID}});
+pg::Statement read(
+    "SELECT p.id AS published_id, d.id AS delivery_id FROM mc.published_template p "
+    "JOIN mc.delivery d ON d.template_name = p.name AND d.month = date_trunc('month', $now)::date "
+    "WHERE p.id = ANY ($published_ids)",
+    {{"published_ids", INT8ARRAYOID}, {"now", TIMESTAMPTZOID}}, {"published_id", "delivery_id"});
 
 int month_key_unsafe(TimestampTz now) {
   struct pg_tm tm;
@@ -70,27 +60,25 @@ std::unordered_map<int64, int64> deliveries_for(const std::vector<int64>& publis
       missing.add_int8(id);
   }
   if (missing.size() == 0) return result;
-  Datum args[2] = {missing.to_array(), TimestampTzGetDatum(now)};
-  uint64 rows = 0;
+  pg::Statement::Args read_args(read);
+  read_args.set_array("published_ids", missing).set_timestamptz("now", now);
   // Read first: publication creates this month's and next month's deliveries, so the insert
   // (which would wait for a concurrent creator) is only needed past that.
-  pg::call([&] {
-    pg::execute_unsafe(&read, args, nullptr, false, 0);
-    rows = SPI_processed;
-    if (rows < static_cast<uint64>(missing.size())) {
-      pg::execute_unsafe(&ensure, args, nullptr, false, 0);
-      pg::execute_unsafe(&read, args, nullptr, false, 0);
-      rows = SPI_processed;
-    }
-  });
+  uint64 rows = read.run(read_args);
+  if (rows < static_cast<uint64>(missing.size())) {
+    pg::Statement::Args ensure_args(ensure);
+    ensure_args.set_array("published_ids", missing).set_timestamptz("now", now);
+    ensure.run(ensure_args);
+    rows = read.run(read_args);
+  }
+  const auto published_column = read.column("published_id"),
+             delivery_column = read.column("delivery_id");
   for (uint64 r = 0; r < rows; ++r) {
     int64 published = 0, delivery = 0;
     pg::call([&] {
       bool isnull;
-      published =
-          DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-      delivery =
-          DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+      published = DatumGetInt64(read.value_unsafe(r, published_column, &isnull));
+      delivery = DatumGetInt64(read.value_unsafe(r, delivery_column, &isnull));
     });
     result[published] = delivery;
     cache[{published, month}] = delivery;
@@ -98,9 +86,6 @@ std::unordered_map<int64, int64> deliveries_for(const std::vector<int64>& publis
   return result;
 }
 
-void register_delivery_cache_reset() {
-  // Cannot error: appends to a list PostgreSQL allocates in TopMemoryContext.
-  RegisterXactCallback(on_xact_event, nullptr);
-}
+void forget_deliveries() { cache.clear(); }
 
 }  // namespace mc::processing

@@ -19,6 +19,7 @@ namespace mc::processing {
 std::unordered_map<int64, int64> deliveries_for(const std::vector<int64>& published_ids,
                                                 TimestampTz now);
 
-void register_delivery_cache_reset();
+// Forgets every remembered delivery; called when a transaction aborts (src/backend/callbacks.cpp).
+void forget_deliveries();
 
 }  // namespace mc::processing

@@ -8,11 +8,15 @@
 #include <string>
 
 #include "processing/claimed_event.hpp"
-#include "processing/outcome.hpp"
 #include "processing/published_templates.hpp"
 #include "template/partial_resolver.hpp"
 
 namespace mc::processing {
+
+// A rendered message: every part of its template, and the address it goes to.
+struct RenderedMessage {
+  std::string address, sender, subject, body_html, body_text, push_data, webhook_url;
+};
 
 // The sources of a template's parts; absent parts are nullopt.
 struct PartSources {

@@ -4,6 +4,7 @@
 
 #include "core/channel.hpp"
 #include "pg/guard.hpp"
+#include "pg/spi_statement.hpp"
 #include "processing/message_renderer.hpp"
 
 extern "C" {
@@ -24,9 +25,15 @@ struct Cache {
 Cache cache;
 Oid watched[2] = {InvalidOid, InvalidOid};  // mc.published_template, mc.partial
 
-void on_relcache_invalidation(Datum, Oid relid) {
-  if (relid == InvalidOid || relid == watched[0] || relid == watched[1]) cache.valid = false;
-}
+// Every published template of both queues (published_at is only compared: any clock will do).
+pg::Statement read_templates(
+    "SELECT id, name, queue, event_type, channel::text AS channel, language, sender, subject, "
+    "body_html, body_text, push_data, webhook_url, published_at, paused "
+    "FROM mc.published_template ORDER BY id",
+    {},
+    {"id", "name", "queue", "event_type", "channel", "language", "sender", "subject", "body_html",
+     "body_text", "push_data", "webhook_url", "published_at", "paused"});
+pg::Statement read_partials("SELECT name, body FROM mc.partial", {}, {"name", "body"});
 
 std::optional<std::string> opt(const char* s) {
   if (s == nullptr) return std::nullopt;
@@ -37,56 +44,77 @@ std::optional<std::string> opt(const char* s) {
 
 const TemplateSet& published_templates(intake::Queue queue) {
   if (cache.valid) return cache.sets[static_cast<int>(queue)];
-  // Load both queues and every partial in two queries.
-  uint64 template_rows = 0, partial_rows = 0;
-  SPITupleTable* templates_table = nullptr;
-  SPITupleTable* partials_table = nullptr;
+  // Load both queues and every partial in two queries. Each statement keeps its own result
+  // table (valid until SPI_finish), so the second query does not free the first one's rows.
   pg::call([&] {
     Oid nsp = get_namespace_oid("mc", false);
     watched[0] = get_relname_relid("published_template", nsp);
     watched[1] = get_relname_relid("partial", nsp);
-    int rc = SPI_execute(
-        "SELECT id, name, queue, event_type, channel::text, language, sender, subject, body_html, "
-        "body_text, push_data, webhook_url, "
-        "(extract(epoch FROM published_at) * 1000000)::int8, paused::text "
-        "FROM mc.published_template ORDER BY id",
-        false, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.published_template failed");
-    template_rows = SPI_processed;
-    templates_table = SPI_tuptable;
-    // A result table stays valid until SPI_finish: the next query does not free it.
-    rc = SPI_execute("SELECT name, body FROM mc.partial", false, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "reading mc.partial failed");
-    partial_rows = SPI_processed;
-    partials_table = SPI_tuptable;
   });
+  uint64 template_rows = read_templates.run(pg::Statement::Args(read_templates));
+  uint64 partial_rows = read_partials.run(pg::Statement::Args(read_partials));
   auto partials = std::make_shared<tmpl::MapPartialResolver>();
+  const auto partial_name = read_partials.column("name"),
+             partial_body = read_partials.column("body");
   for (uint64 r = 0; r < partial_rows; ++r) {
     const char* name = nullptr;
     const char* body = nullptr;
     pg::call([&] {
-      name = SPI_getvalue(partials_table->vals[r], partials_table->tupdesc, 1);
-      body = SPI_getvalue(partials_table->vals[r], partials_table->tupdesc, 2);
+      name = read_partials.text_unsafe(r, partial_name);
+      body = read_partials.text_unsafe(r, partial_body);
     });
     partials->add(name, body);
   }
+  const auto id = read_templates.column("id"), name = read_templates.column("name"),
+             queue_column = read_templates.column("queue"),
+             event_type = read_templates.column("event_type"),
+             channel = read_templates.column("channel"),
+             language = read_templates.column("language"), sender = read_templates.column("sender"),
+             subject = read_templates.column("subject"),
+             body_html = read_templates.column("body_html"),
+             body_text = read_templates.column("body_text"),
+             push_data = read_templates.column("push_data"),
+             webhook_url = read_templates.column("webhook_url"),
+             published_at = read_templates.column("published_at"),
+             paused = read_templates.column("paused");
   Cache fresh;
   for (uint64 r = 0; r < template_rows; ++r) {
-    const char* v[14];
+    struct {
+      int64 id;
+      TimestampTz published_at;
+      bool paused;
+      const char *name, *queue, *event_type, *channel, *language, *sender, *subject, *body_html,
+          *body_text, *push_data, *webhook_url;
+    } row;
     pg::call([&] {
-      for (int c = 0; c < 14; ++c)
-        v[c] = SPI_getvalue(templates_table->vals[r], templates_table->tupdesc, c + 1);
+      bool isnull;
+      row.id = DatumGetInt64(read_templates.value_unsafe(r, id, &isnull));
+      row.published_at = DatumGetTimestampTz(read_templates.value_unsafe(r, published_at, &isnull));
+      row.paused = DatumGetBool(read_templates.value_unsafe(r, paused, &isnull));
+      row.name = read_templates.text_unsafe(r, name);
+      row.queue = read_templates.text_unsafe(r, queue_column);
+      row.event_type = read_templates.text_unsafe(r, event_type);
+      row.channel = read_templates.text_unsafe(r, channel);
+      row.language = read_templates.text_unsafe(r, language);
+      row.sender = read_templates.text_unsafe(r, sender);
+      row.subject = read_templates.text_unsafe(r, subject);
+      row.body_html = read_templates.text_unsafe(r, body_html);
+      row.body_text = read_templates.text_unsafe(r, body_text);
+      row.push_data = read_templates.text_unsafe(r, push_data);
+      row.webhook_url = read_templates.text_unsafe(r, webhook_url);
     });
     PublishedTemplate t;
-    t.id = std::stoll(v[0]);
-    t.name = v[1];
-    int queue_index = std::string(v[2]) == "rt" ? 0 : 1;
-    t.event_type = v[3];
-    t.channel = static_cast<int>(core::parse_channel(v[4]).value_or(core::Channel::Email));
-    t.language = opt(v[5]);
-    PartSources sources{opt(v[6]), opt(v[7]), opt(v[8]), opt(v[9]), opt(v[10]), opt(v[11])};
-    t.published_at = std::stoll(v[12]);
-    t.paused = std::string(v[13]) == "true";
+    t.id = row.id;
+    t.name = row.name;
+    int queue_index =
+        static_cast<int>(intake::parse_queue(row.queue).value_or(intake::Queue::Batch));
+    t.event_type = row.event_type;
+    t.channel = static_cast<int>(core::parse_channel(row.channel).value_or(core::Channel::Email));
+    t.language = opt(row.language);
+    PartSources sources{opt(row.sender),    opt(row.subject),   opt(row.body_html),
+                        opt(row.body_text), opt(row.push_data), opt(row.webhook_url)};
+    t.published_at = row.published_at;
+    t.paused = row.paused;
     t.parts = compile_parts(sources, partials);
     fresh.sets[queue_index].templates.push_back(std::move(t));
   }
@@ -103,9 +131,8 @@ const TemplateSet& published_templates(intake::Queue queue) {
   return cache.sets[static_cast<int>(queue)];
 }
 
-void register_template_invalidation() {
-  // Cannot error: appends to a fixed-size array PostgreSQL sized for loaded libraries.
-  CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
+void on_template_invalidation(Oid relid) {
+  if (relid == InvalidOid || relid == watched[0] || relid == watched[1]) cache.valid = false;
 }
 
 }  // namespace mc::processing

@@ -36,6 +36,8 @@ struct TemplateSet {
 // longer compiles, which publication prevents).
 const TemplateSet& published_templates(intake::Queue queue);
 
-void register_template_invalidation();
+// Drops the cache when mc.published_template or mc.partial changed (InvalidOid: every
+// relation). Called by the backend's one relcache callback; cannot fail.
+void on_template_invalidation(Oid relid);
 
 }  // namespace mc::processing

@@ -1,6 +1,10 @@
 // mc._render_benchmark: renders a template from jsonb many times inside the backend and
 // returns renders per second, so that bench/render measures the jsonb data source without a
 // query per render. Not for production use (it is revoked from PUBLIC).
+//
+// It ships inside the .so because the extension's SQL declares it (mc._render_benchmark in
+// sql/install/11_templates.sql, used by bench/render): a symbol missing from the library would
+// make CREATE EXTENSION fail. Taking it out needs that declaration dropped first (an SQL change).
 #include <chrono>
 #include <string>
 

@@ -1,6 +1,7 @@
 #include "settings/settings_cache.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/spi_statement.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -17,66 +18,64 @@ Settings cached;
 bool valid = false;
 Oid settings_relid = InvalidOid;
 
-void on_relcache_invalidation(Datum, Oid relid) {
-  if (relid == InvalidOid || relid == settings_relid) valid = false;
-}
+pg::Statement read_settings(
+    "SELECT instance_id::int4 AS instance_id, max_ctx_bytes, max_processing_attempts, "
+    "processing_batch_size, (extract(epoch FROM retry_backoff) * 1000000)::int8 AS "
+    "retry_backoff_micros, enrichment_function::text AS enrichment_function "
+    "FROM mc.settings",
+    {},
+    {"instance_id", "max_ctx_bytes", "max_processing_attempts", "processing_batch_size",
+     "retry_backoff_micros", "enrichment_function"});
 
-// Reads the one row of mc.settings into PODs. No C++ objects: runs inside pg::call.
-struct RawSettings {
-  int instance_id, max_ctx_bytes, max_attempts, batch_size;
-  int64 backoff_micros;
-  char* enrichment_function;  // palloc'd or null
-  bool found;
-};
-
-void load_unsafe(RawSettings* out, Oid* relid) {
-  Oid nsp = get_namespace_oid("mc", true);
-  *relid = OidIsValid(nsp) ? get_relname_relid("settings", nsp) : InvalidOid;
-  if (!OidIsValid(*relid)) return;  // the extension is being created or dropped: defaults
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  int rc = SPI_execute(
-      "SELECT instance_id::int4, max_ctx_bytes, max_processing_attempts, processing_batch_size, "
-      "(extract(epoch FROM retry_backoff) * 1000000)::int8, enrichment_function::text "
-      "FROM mc.settings",
-      true, 1);
-  if (rc != SPI_OK_SELECT)
-    elog(ERROR, "reading mc.settings failed: %s", SPI_result_code_string(rc));
-  if (SPI_processed == 1) {
-    HeapTuple row = SPI_tuptable->vals[0];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    bool isnull;
-    out->found = true;
-    out->instance_id = DatumGetInt32(SPI_getbinval(row, desc, 1, &isnull));
-    out->max_ctx_bytes = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
-    out->max_attempts = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
-    out->batch_size = DatumGetInt32(SPI_getbinval(row, desc, 4, &isnull));
-    out->backoff_micros = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
-    char* function = SPI_getvalue(row, desc, 6);
-    // Copied out of the SPI context, which SPI_finish frees.
-    out->enrichment_function = function ? MemoryContextStrdup(TopMemoryContext, function) : nullptr;
+// The one row of mc.settings; defaults while the extension is being created or dropped.
+Settings load(Oid* relid) {
+  Settings fresh;
+  *relid = pg::call([] {
+    Oid nsp = get_namespace_oid("mc", true);
+    return OidIsValid(nsp) ? get_relname_relid("settings", nsp) : InvalidOid;
+  });
+  if (!OidIsValid(*relid)) return fresh;
+  pg::call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  if (read_settings.run(pg::Statement::Args(read_settings), true, 1) == 1) {
+    const auto instance_id = read_settings.column("instance_id"),
+               max_ctx_bytes = read_settings.column("max_ctx_bytes"),
+               max_attempts = read_settings.column("max_processing_attempts"),
+               batch_size = read_settings.column("processing_batch_size"),
+               backoff = read_settings.column("retry_backoff_micros"),
+               enrichment = read_settings.column("enrichment_function");
+    struct {
+      int32 instance_id, max_ctx_bytes, max_attempts, batch_size;
+      int64 backoff_micros;
+      const char* enrichment_function;  // in the SPI context: copied before SPI_finish
+    } raw;
+    pg::call([&] {
+      bool isnull;
+      raw.instance_id = DatumGetInt32(read_settings.value_unsafe(0, instance_id, &isnull));
+      raw.max_ctx_bytes = DatumGetInt32(read_settings.value_unsafe(0, max_ctx_bytes, &isnull));
+      raw.max_attempts = DatumGetInt32(read_settings.value_unsafe(0, max_attempts, &isnull));
+      raw.batch_size = DatumGetInt32(read_settings.value_unsafe(0, batch_size, &isnull));
+      raw.backoff_micros = DatumGetInt64(read_settings.value_unsafe(0, backoff, &isnull));
+      raw.enrichment_function = read_settings.text_unsafe(0, enrichment);
+    });
+    fresh.instance_id = raw.instance_id;
+    fresh.max_ctx_bytes = static_cast<std::size_t>(raw.max_ctx_bytes);
+    fresh.max_processing_attempts = raw.max_attempts;
+    fresh.processing_batch_size = raw.batch_size;
+    fresh.retry_backoff_micros = raw.backoff_micros;
+    if (raw.enrichment_function) fresh.enrichment_function = std::string(raw.enrichment_function);
   }
-  SPI_finish();
+  pg::call([] { SPI_finish(); });
+  return fresh;
 }
 
 }  // namespace
 
 const Settings& current() {
   if (!valid) {
-    RawSettings raw{};
     Oid relid = InvalidOid;
-    pg::call([&] { load_unsafe(&raw, &relid); });
-    Settings fresh;
-    if (raw.found) {
-      fresh.instance_id = raw.instance_id;
-      fresh.max_ctx_bytes = static_cast<std::size_t>(raw.max_ctx_bytes);
-      fresh.max_processing_attempts = raw.max_attempts;
-      fresh.processing_batch_size = raw.batch_size;
-      fresh.retry_backoff_micros = raw.backoff_micros;
-      if (raw.enrichment_function) {
-        fresh.enrichment_function = std::string(raw.enrichment_function);
-        pfree(raw.enrichment_function);  // cannot fail: a chunk of TopMemoryContext
-      }
-    }
+    Settings fresh = load(&relid);
     cached = fresh;
     settings_relid = relid;
     valid = OidIsValid(relid);
@@ -84,9 +83,8 @@ const Settings& current() {
   return cached;
 }
 
-void register_invalidation() {
-  // Cannot error: appends to a fixed-size array PostgreSQL checks at startup of the library.
-  CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
+void on_relcache_invalidation(Oid relid) {
+  if (relid == InvalidOid || relid == settings_relid) valid = false;
 }
 
 }  // namespace mc::settings

@@ -22,7 +22,8 @@ struct Settings {
 // The current settings; loads them (through SPI) when the cache is empty. May throw PgError.
 const Settings& current();
 
-// Registers the invalidation callback; called once from _PG_init.
-void register_invalidation();
+// Drops the cached copy when mc.settings changes (InvalidOid: every relation). Called by the
+// backend's one relcache callback (src/backend/callbacks.cpp); cannot fail.
+void on_relcache_invalidation(unsigned int relid);
 
 }  // namespace mc::settings

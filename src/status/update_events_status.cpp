@@ -9,6 +9,10 @@
 // modification time at or after that start, so the next run still sees it. Rows at or above the
 // watermark may be read again; the copy only touches events whose status differs, so a second
 // look changes nothing.
+#include <string>
+
+#include "core/work_queues.hpp"
+#include "intake/queue.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_statement.hpp"
 
@@ -18,89 +22,83 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+namespace mc::status {
 namespace {
 
-constexpr int32 kLockClass = 0x6d63;  // "mc"
-constexpr int32 kStatusCopyLock = 100;
+using intake::Queue;
 
-mc::pg::SpiStatement read_state = {
-    "SELECT watermark, (SELECT horizon FROM mc.archive_horizon) "
+pg::Statement read_state(
+    "SELECT watermark, (SELECT horizon FROM mc.archive_horizon) AS horizon "
     "FROM mc.workflow_state WHERE workflow = 'updateEventsStatus' FOR UPDATE",
-    0,
-    {},
-    nullptr,
-    InvalidOid};
+    {}, {"watermark", "horizon"});
 
 // Per queue: its changed delivery-log rows, mapped to event statuses, copied onto its events.
 // No CTE shared by both queues: a CTE's row count is a guess to the planner, which then probes
 // the primary key once per row even for a copy of the whole table. Planned for the watermark
 // at hand (a custom plan): a large copy hashes the changed rows and updates the events in one
 // pass over the table, page by page; a small one reads the delivery log's last-modification
-// index and probes the primary key.
-#define MC_COPY_SQL(table, queue)                                                        \
-  "UPDATE mc." table                                                                     \
-  " e SET status = c.status, last_modified_at = $2 "                                     \
-  "FROM (SELECT d.event_id, "                                                            \
-  "             CASE d.status WHEN 'sent' THEN 'sent'::mc.event_status "                 \
-  "                           WHEN 'ignored' THEN 'ignored'::mc.event_status "           \
-  "                           ELSE 'delivery_failed'::mc.event_status END AS status "    \
-  "      FROM mc.delivery_log d "                                                        \
-  "      WHERE d.last_modified_at >= $1 AND d.status <> 'pending' AND d.queue = '" queue \
-  "') c "                                                                                \
-  "WHERE e.id = c.event_id AND e.status IS DISTINCT FROM c.status AND e.processed_at IS NOT NULL"
+// index and probes the primary key. The queue is written into the text (not a parameter) so
+// that every plan is the queue's own.
+pg::Statement make_copy(Queue queue) {
+  std::string sql =
+      std::string("UPDATE mc.") + intake::table_of(queue) +
+      " e SET status = c.status, last_modified_at = $now "
+      "FROM (SELECT d.event_id, "
+      "             CASE d.status WHEN 'sent' THEN 'sent'::mc.event_status "
+      "                           WHEN 'ignored' THEN 'ignored'::mc.event_status "
+      "                           ELSE 'delivery_failed'::mc.event_status END AS status "
+      "      FROM mc.delivery_log d "
+      "      WHERE d.last_modified_at >= $watermark AND d.status <> 'pending' "
+      "        AND d.queue = '" +
+      (queue == Queue::Rt ? "rt" : "batch") +
+      "') c "
+      "WHERE e.id = c.event_id AND e.status IS DISTINCT FROM c.status "
+      "AND e.processed_at IS NOT NULL";
+  return pg::Statement(std::move(sql), {{"watermark", TIMESTAMPTZOID}, {"now", TIMESTAMPTZOID}}, {},
+                       CURSOR_OPT_CUSTOM_PLAN);
+}
+pg::Statement copy_statuses[core::kQueueCount] = {make_copy(Queue::Rt), make_copy(Queue::Batch)};
 
-mc::pg::SpiStatement copy_statuses[2] = {
-    {MC_COPY_SQL("rt_event", "rt"),
-     2,
-     {TIMESTAMPTZOID, TIMESTAMPTZOID},
-     nullptr,
-     InvalidOid,
-     CURSOR_OPT_CUSTOM_PLAN},
-    {MC_COPY_SQL("batch_event", "batch"),
-     2,
-     {TIMESTAMPTZOID, TIMESTAMPTZOID},
-     nullptr,
-     InvalidOid,
-     CURSOR_OPT_CUSTOM_PLAN},
-};
+pg::Statement save_state(
+    "UPDATE mc.workflow_state SET watermark = $watermark, last_run_at = $now, "
+    "last_handled = $handled WHERE workflow = 'updateEventsStatus'",
+    {{"watermark", TIMESTAMPTZOID}, {"now", TIMESTAMPTZOID}, {"handled", INT8OID}});
 
-mc::pg::SpiStatement save_state = {
-    "UPDATE mc.workflow_state SET watermark = $1, last_run_at = $2, last_handled = $3 "
-    "WHERE workflow = 'updateEventsStatus'",
-    3,
-    {TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID},
-    nullptr,
-    InvalidOid};
-
-int64 copy_unsafe() {
-  DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kLockClass),
-                      Int32GetDatum(kStatusCopyLock));
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  mc::pg::execute_unsafe(&read_state, nullptr, nullptr, false, 1);
-  if (SPI_processed != 1) elog(ERROR, "mc.workflow_state has no updateEventsStatus row");
-  bool isnull;
-  TimestampTz watermark =
-      DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  TimestampTz horizon =
-      DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-  TimestampTz now = GetCurrentTimestamp();
-  Datum copy_args[2] = {TimestampTzGetDatum(watermark), TimestampTzGetDatum(now)};
+int64 copy() {
+  pg::call([] {
+    DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(core::kAdvisoryLockClass),
+                        Int32GetDatum(core::kStatusCopyLockKey));
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  if (read_state.run(pg::Statement::Args(read_state), false, 1) != 1)
+    throw pg::SqlError(ERRCODE_INTERNAL_ERROR, "mc.workflow_state has no updateEventsStatus row");
+  const auto watermark_column = read_state.column("watermark"),
+             horizon_column = read_state.column("horizon");
+  TimestampTz watermark = 0, horizon = 0;
+  pg::call([&] {
+    bool isnull;
+    watermark = DatumGetTimestampTz(read_state.value_unsafe(0, watermark_column, &isnull));
+    horizon = DatumGetTimestampTz(read_state.value_unsafe(0, horizon_column, &isnull));
+  });
+  TimestampTz now = pg::call([] { return GetCurrentTimestamp(); });
   int64 copied = 0;
-  for (mc::pg::SpiStatement& copy : copy_statuses) {
-    mc::pg::execute_unsafe(&copy, copy_args, nullptr, false, 0);
-    copied += static_cast<int64>(SPI_processed);
+  for (pg::Statement& copy : copy_statuses) {
+    pg::Statement::Args args(copy);
+    args.set_timestamptz("watermark", watermark).set_timestamptz("now", now);
+    copied += static_cast<int64>(copy.run(args));
   }
   // The watermark only moves forward.
   if (horizon < watermark) horizon = watermark;
-  Datum save_args[3] = {TimestampTzGetDatum(horizon), TimestampTzGetDatum(now),
-                        Int64GetDatum(copied)};
-  mc::pg::execute_unsafe(&save_state, save_args, nullptr, false, 0);
-  SPI_finish();
+  pg::Statement::Args args(save_state);
+  args.set_timestamptz("watermark", horizon)
+      .set_timestamptz("now", now)
+      .set_int8("handled", copied);
+  save_state.run(args);
+  pg::call([] { SPI_finish(); });
   return copied;
 }
 
 }  // namespace
+}  // namespace mc::status
 
-MC_FUNCTION(mc_update_events_status) {
-  return Int64GetDatum(mc::pg::call([] { return copy_unsafe(); }));
-}
+MC_FUNCTION(mc_update_events_status) { return Int64GetDatum(mc::status::copy()); }

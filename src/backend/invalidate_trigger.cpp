@@ -1,7 +1,7 @@
 // mc._invalidate_cache(): a statement trigger on the tables whose content backends cache
 // (settings, published templates, partials). It sends a relcache invalidation for its table:
 // transactional (sent at commit), received by every backend before its next command, and
-// caught by the callbacks the caches register in _PG_init.
+// caught by the one relcache callback registered in _PG_init (backend/callbacks.cpp).
 #include "pg/guard.hpp"
 
 extern "C" {

@@ -1,6 +1,6 @@
-#include "pg/sqlstate.hpp"
+#include "intake/refusal_error.hpp"
 
-namespace mc::pg {
+namespace mc::intake {
 
 int sqlstate_of(core::RefusalKind kind) {
   switch (kind) {
@@ -26,9 +26,9 @@ int sqlstate_of(core::RefusalKind kind) {
   return ERRCODE_INVALID_PARAMETER_VALUE;
 }
 
-SqlError refusal_error(const core::Refusal& refusal, const std::string& where) {
-  return SqlError(sqlstate_of(refusal.kind),
-                  "invalid " + where + ": field \"" + refusal.field + "\" " + refusal.reason);
+pg::SqlError refusal_error(const core::Refusal& refusal, const std::string& where) {
+  return pg::SqlError(sqlstate_of(refusal.kind),
+                      "invalid " + where + ": field \"" + refusal.field + "\" " + refusal.reason);
 }
 
-}  // namespace mc::pg
+}  // namespace mc::intake

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace mc::processing {
+namespace mc::core {
 
 // Delay before attempt number failures + 1, in microseconds.
 inline std::int64_t retry_delay_micros(std::int64_t base_micros, int failures) {
@@ -14,4 +14,4 @@ inline std::int64_t retry_delay_micros(std::int64_t base_micros, int failures) {
   return delay < kCap ? delay : kCap;
 }
 
-}  // namespace mc::processing
+}  // namespace mc::core

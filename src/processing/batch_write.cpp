@@ -1,0 +1,200 @@
+#include "processing/batch_write.hpp"
+
+#include <string>
+#include <unordered_map>
+
+#include "core/channel.hpp"
+#include "pg/datum_columns.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi_statement.hpp"
+#include "processing/delivery_ids.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+}
+
+namespace mc::processing {
+namespace {
+
+using intake::Queue;
+using Kind = pg::DatumColumn::Kind;
+
+// The delivery-log rows of a batch: one array per column, bound by name.
+pg::Statement insert_logs(
+    "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, sender, "
+    "subject, body_html, body_text, push_data, webhook_url, failure_reason, created_at, "
+    "last_modified_at) "
+    "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
+    "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
+    "u.webhook_url, u.failure_reason, $now, $now "
+    "FROM unnest($event_ids::int8[], $statuses::text[], $channels::text[], $delivery_ids::int8[], "
+    "$addresses::text[], $senders::text[], $subjects::text[], $bodies_html::text[], "
+    "$bodies_text::text[], $push_data::text[], $webhook_urls::text[], $failure_reasons::text[]) "
+    "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
+    "body_text, push_data, webhook_url, failure_reason)",
+    {{"event_ids", INT8ARRAYOID},
+     {"statuses", TEXTARRAYOID},
+     {"channels", TEXTARRAYOID},
+     {"delivery_ids", INT8ARRAYOID},
+     {"addresses", TEXTARRAYOID},
+     {"senders", TEXTARRAYOID},
+     {"subjects", TEXTARRAYOID},
+     {"bodies_html", TEXTARRAYOID},
+     {"bodies_text", TEXTARRAYOID},
+     {"push_data", TEXTARRAYOID},
+     {"webhook_urls", TEXTARRAYOID},
+     {"failure_reasons", TEXTARRAYOID},
+     {"queue", TEXTOID},
+     {"now", TIMESTAMPTZOID}});
+
+struct LogRows {
+  pg::DatumColumn event_ids{Kind::Int8}, statuses{Kind::Text}, channels{Kind::Text},
+      delivery_ids{Kind::Int8}, addresses{Kind::Text}, senders{Kind::Text}, subjects{Kind::Text},
+      bodies_html{Kind::Text}, bodies_text{Kind::Text}, push_data{Kind::Text},
+      webhook_urls{Kind::Text}, failure_reasons{Kind::Text};
+
+  void bind(pg::Statement::Args& args) const {
+    args.set_array("event_ids", event_ids)
+        .set_array("statuses", statuses)
+        .set_array("channels", channels)
+        .set_array("delivery_ids", delivery_ids)
+        .set_array("addresses", addresses)
+        .set_array("senders", senders)
+        .set_array("subjects", subjects)
+        .set_array("bodies_html", bodies_html)
+        .set_array("bodies_text", bodies_text)
+        .set_array("push_data", push_data)
+        .set_array("webhook_urls", webhook_urls)
+        .set_array("failure_reasons", failure_reasons);
+  }
+};
+
+// Every event of the batch moved on.
+pg::Statement make_update(Queue queue) {
+  return pg::Statement(
+      std::string("UPDATE mc.") + intake::table_of(queue) +
+          " e SET status = u.status::mc.event_status, template_id = u.template_id, "
+          "delivery_id = u.delivery_id, error_count = u.error_count, last_error = u.last_error, "
+          "process_requested_at = u.retry_at, processing_at = $now, "
+          "processed_at = u.processed_at, last_modified_at = $now "
+          "FROM unnest($ids::int8[], $statuses::text[], $template_ids::int8[], "
+          "$delivery_ids::int8[], $error_counts::int4[], $last_errors::text[], "
+          "$retry_at::timestamptz[], $processed_at::timestamptz[]) "
+          "AS u (id, status, template_id, delivery_id, error_count, last_error, retry_at, "
+          "processed_at) "
+          "WHERE e.id = u.id",
+      {{"ids", INT8ARRAYOID},
+       {"statuses", TEXTARRAYOID},
+       {"template_ids", INT8ARRAYOID},
+       {"delivery_ids", INT8ARRAYOID},
+       {"error_counts", INT4ARRAYOID},
+       {"last_errors", TEXTARRAYOID},
+       {"retry_at", TIMESTAMPTZARRAYOID},
+       {"processed_at", TIMESTAMPTZARRAYOID},
+       {"now", TIMESTAMPTZOID}});
+}
+pg::Statement update_events[2] = {make_update(Queue::Rt), make_update(Queue::Batch)};
+
+struct EventRows {
+  pg::DatumColumn ids{Kind::Int8}, statuses{Kind::Text}, template_ids{Kind::Int8},
+      delivery_ids{Kind::Int8}, error_counts{Kind::Int4}, last_errors{Kind::Text},
+      retry_at{Kind::TimestampTz}, processed_at{Kind::TimestampTz};
+
+  void bind(pg::Statement::Args& args) const {
+    args.set_array("ids", ids)
+        .set_array("statuses", statuses)
+        .set_array("template_ids", template_ids)
+        .set_array("delivery_ids", delivery_ids)
+        .set_array("error_counts", error_counts)
+        .set_array("last_errors", last_errors)
+        .set_array("retry_at", retry_at)
+        .set_array("processed_at", processed_at);
+  }
+};
+
+// An empty part is stored as NULL.
+void add_optional_text(pg::DatumColumn& column, const std::string& value) {
+  if (value.empty())
+    column.add_null();
+  else
+    column.add_text(value);
+}
+
+template <typename T>
+void add_optional_text(pg::DatumColumn& column, const std::optional<T>& value) {
+  if (value)
+    column.add_text(*value);
+  else
+    column.add_null();
+}
+
+void add_optional_time(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
+  if (value)
+    column.add_timestamptz(*value);
+  else
+    column.add_null();
+}
+
+bool goes_to_delivery(const core::Decision& d) {
+  return d.status == core::EventStatus::PendingDelivery;
+}
+
+}  // namespace
+
+void write_batch(Queue queue, TimestampTz now, const TemplateSet& templates,
+                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results) {
+  std::vector<int64> routed_templates;
+  for (const EventResult& r : results)
+    if (goes_to_delivery(r.decision))
+      routed_templates.push_back(templates.templates[r.template_index].id);
+  std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
+
+  LogRows logs;
+  EventRows rows;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const ClaimedEvent& e = events[i];
+    const core::Decision& d = results[i].decision;
+    rows.ids.add_int8(e.id);
+    rows.statuses.add_text(core::event_status_label(d.status));
+    rows.error_counts.add_int4(d.error_count);
+    add_optional_text(rows.last_errors, d.last_error);
+    add_optional_time(rows.retry_at, d.retry_at);
+    add_optional_time(rows.processed_at, d.processed_at);
+    if (!goes_to_delivery(d)) {
+      rows.template_ids.add_null();
+      rows.delivery_ids.add_null();
+      continue;
+    }
+    const PublishedTemplate& t = templates.templates[results[i].template_index];
+    int64 delivery = deliveries.at(t.id);
+    rows.template_ids.add_int8(t.id);
+    rows.delivery_ids.add_int8(delivery);
+    const RenderedMessage& m = results[i].message;
+    logs.event_ids.add_int8(e.id);
+    logs.statuses.add_text(core::log_status_label(d.log_status));
+    logs.channels.add_text(core::channel_name(static_cast<core::Channel>(e.channel)));
+    logs.delivery_ids.add_int8(delivery);
+    logs.addresses.add_text(d.address);
+    add_optional_text(logs.senders, m.sender);
+    add_optional_text(logs.subjects, m.subject);
+    add_optional_text(logs.bodies_html, m.body_html);
+    add_optional_text(logs.bodies_text, m.body_text);
+    add_optional_text(logs.push_data, m.push_data);
+    add_optional_text(logs.webhook_urls, m.webhook_url);
+    add_optional_text(logs.failure_reasons, d.failure_reason);
+  }
+
+  if (logs.event_ids.size() > 0) {
+    pg::Statement::Args args(insert_logs);
+    logs.bind(args);
+    args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
+    insert_logs.run(args);
+  }
+  pg::Statement& update = update_events[static_cast<int>(queue)];
+  pg::Statement::Args args(update);
+  rows.bind(args);
+  args.set_timestamptz("now", now);
+  update.run(args);
+}
+
+}  // namespace mc::processing
