@@ -46,6 +46,12 @@ endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Header dependencies (Debian's PostgreSQL is built without --enable-depend): an object is
+# rebuilt when a header it includes changes, not only its own source.
+override CXXFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
+
 # This PGXS builds LLVM bitcode with clang and does not pass PG_CXXFLAGS to it.
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 

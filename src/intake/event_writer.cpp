@@ -327,11 +327,35 @@ List* insert_index_tuples(ResultRelInfo* rri, TupleTableSlot* slot, EState* esta
 #endif
 }
 
+// The privilege an INSERT of these events needs, checked as the executor checks an INSERT that
+// names the event's own fields: INSERT on the table, or on every column the push sets (writers
+// hold column privileges only: they may not choose an id or a processing state). The id, status
+// and timestamps the push fills in are defaults of an INSERT, which need no privilege.
+void check_insert_privilege_unsafe(const TableInfo* info, const EventRecord* records,
+                                   const int* which, int count) {
+  Oid user = GetUserId();
+  if (pg_class_aclcheck(info->relid, user, ACL_INSERT) == ACLCHECK_OK) return;
+  bool sets[kColumnCount] = {};
+  sets[kColEventType] = sets[kColCtx] = true;
+  for (int i = 0; i < count; ++i) {
+    const EventRecord& r = records[which[i]];
+    if (r.channel != static_cast<int>(core::Channel::Email))
+      sets[kColChannel] = true;  // else the default
+    if (r.has_scheduled_at) sets[kColScheduledAt] = true;
+    if (r.has_expires_at) sets[kColExpiresAt] = true;
+    for (int t = 0; t < kTextFieldCount; ++t)
+      if (r.text[t].present) sets[text_column(t)] = true;
+  }
+  for (int c = 0; c < kColumnCount; ++c)
+    if (sets[c] &&
+        pg_attribute_aclcheck(info->relid, info->attnum[c], user, ACL_INSERT) != ACLCHECK_OK)
+      aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(info->relid));
+}
+
 // The COPY path: build tuples, check constraints, multi-insert, insert index entries.
 void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, const int* which,
                           int count, int64* ids) {
-  AclResult acl = pg_class_aclcheck(info->relid, GetUserId(), ACL_INSERT);
-  if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, get_rel_name(info->relid));
+  check_insert_privilege_unsafe(info, records, which, count);
 
   EState* estate = CreateExecutorState();
   RangeTblEntry* rte = makeNode(RangeTblEntry);
