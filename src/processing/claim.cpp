@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/channel.hpp"
+#include "backend/work_locks.hpp"
 #include "core/work_queues.hpp"
 #include "pg/datum_columns.hpp"
 #include "pg/guard.hpp"
@@ -130,12 +131,7 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
 }
 
 bool try_lock_work_queue(Queue queue, int work_queue) {
-  int32 key = core::work_queue_lock_key(static_cast<int>(queue), work_queue);
-  return pg::call([&] {
-    return DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
-                                            Int32GetDatum(core::kAdvisoryLockClass),
-                                            Int32GetDatum(key)));
-  });
+  return backend::try_lock_work(core::work_queue_lock_key(static_cast<int>(queue), work_queue));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // mc.update_events_status (updateEventsStatus): copies final delivery outcomes onto events,
 // in bulk, from a watermark on the delivery log's last modification.
 //
-// Exactly once, also when run concurrently or interrupted: runs hold one advisory lock in turn,
+// Exactly once, also when run concurrently or interrupted: runs hold one lock in turn
+// (backend/work_locks.hpp: one no other session can take),
 // and the copy and the new watermark commit together. The watermark never passes the start of
 // the oldest transaction still running (mc.archive_horizon, which archiving reads too; any
 // transaction, not only those with an xid: one that has not written yet may still stamp a row
@@ -10,6 +11,8 @@
 // watermark may be read again; the copy only touches events whose status differs, so a second
 // look changes nothing.
 #include <string>
+
+#include "backend/work_locks.hpp"
 
 #include "core/work_queues.hpp"
 #include "intake/queue.hpp"
@@ -65,9 +68,8 @@ pg::Statement save_state(
     {{"watermark", TIMESTAMPTZOID}, {"now", TIMESTAMPTZOID}, {"handled", INT8OID}});
 
 int64 copy() {
+  backend::lock_work(core::kStatusCopyLockKey);
   pg::call([] {
-    DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(core::kAdvisoryLockClass),
-                        Int32GetDatum(core::kStatusCopyLockKey));
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   });
   if (read_state.run(pg::Statement::Args(read_state), false, 1) != 1)
