@@ -1,6 +1,7 @@
 #include "backend/callbacks.hpp"
 
 #include "intake/event_writer.hpp"
+#include "intake/own_row_update.hpp"
 #include "pg/postgres.hpp"
 #include "processing/claim_cursor.hpp"
 #include "processing/delivery_ids.hpp"
@@ -29,6 +30,16 @@ void on_xact_event(XactEvent event, void*) {
   if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT) return;
   processing::forget_deliveries();
   processing::forget_claim_cursors();
+  intake::forget_own_row_update();
+}
+
+// The same for a subtransaction rolled back (processing retries a failed batch in parts, and a
+// deliveries row created in a rolled-back part is gone).
+void on_subxact_event(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+  if (event != SUBXACT_EVENT_ABORT_SUB) return;
+  processing::forget_deliveries();
+  processing::forget_claim_cursors();
+  intake::forget_own_row_update();
 }
 
 }  // namespace
@@ -36,6 +47,7 @@ void on_xact_event(XactEvent event, void*) {
 void register_callbacks() {
   CacheRegisterRelcacheCallback(on_relcache_invalidation, 0);
   RegisterXactCallback(on_xact_event, nullptr);
+  RegisterSubXactCallback(on_subxact_event, nullptr);
 }
 
 }  // namespace mc::backend

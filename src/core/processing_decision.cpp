@@ -72,6 +72,22 @@ std::optional<std::string_view> delivery_address(const ClaimedFacts& event,
   return std::nullopt;
 }
 
+Decision failed_attempt(int error_count, std::string reason, std::int64_t now,
+                        const ProcessingSettings& settings) {
+  // This attempt counts against max_processing_attempts.
+  int failures = error_count + 1;
+  if (failures >= settings.max_attempts)
+    return closed(Outcome::Expired, EventStatus::Expired, failures,
+                  "gave up after " + std::to_string(failures) + " attempts: " + reason, now);
+  Decision d;
+  d.outcome = Outcome::Retry;
+  d.status = EventStatus::Pending;
+  d.error_count = failures;
+  d.last_error = std::move(reason);
+  d.retry_at = now + retry_delay_micros(settings.retry_backoff_micros, failures);
+  return d;
+}
+
 Decision decide(const ClaimedFacts& event, const Route& route, const RenderResult& render,
                 std::int64_t now, const ProcessingSettings& settings) {
   if (event.expires_at && *event.expires_at <= now)
@@ -106,21 +122,11 @@ Decision decide(const ClaimedFacts& event, const Route& route, const RenderResul
       d.error_count = event.error_count;
       d.address = std::string(*address);
       return d;
-    case RenderResult::State::Failed: {
-      // This attempt counts against max_processing_attempts.
-      int failures = event.error_count + 1;
-      std::string reason =
-          "template \"" + std::string(render.template_name) + "\": " + std::string(render.error);
-      if (failures >= settings.max_attempts)
-        return closed(Outcome::Expired, EventStatus::Expired, failures,
-                      "gave up after " + std::to_string(failures) + " attempts: " + reason, now);
-      d.outcome = Outcome::Retry;
-      d.status = EventStatus::Pending;
-      d.error_count = failures;
-      d.last_error = std::move(reason);
-      d.retry_at = now + retry_delay_micros(settings.retry_backoff_micros, failures);
-      return d;
-    }
+    case RenderResult::State::Failed:
+      return failed_attempt(
+          event.error_count,
+          "template \"" + std::string(render.template_name) + "\": " + std::string(render.error),
+          now, settings);
     case RenderResult::State::Rendered:
       break;
   }

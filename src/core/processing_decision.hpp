@@ -82,4 +82,9 @@ std::optional<std::string_view> delivery_address(const ClaimedFacts& event,
 Decision decide(const ClaimedFacts& event, const Route& route, const RenderResult& render,
                 std::int64_t now, const ProcessingSettings& settings);
 
+// An attempt that failed (a render, or the write of the event's row: `reason` says which): the
+// event is tried again after a back-off, or expires once max_attempts attempts have failed.
+Decision failed_attempt(int error_count, std::string reason, std::int64_t now,
+                        const ProcessingSettings& settings);
+
 }  // namespace mc::core

@@ -3,6 +3,7 @@
 // BEFORE ROW trigger) keeps COPY on its multi-insert path.
 #include "core/event_validation.hpp"
 #include "intake/event_record.hpp"
+#include "intake/own_row_update.hpp"
 #include "pg/guard.hpp"
 #include "intake/refusal_error.hpp"
 #include "settings/settings_cache.hpp"
@@ -51,6 +52,8 @@ void read_args_unsafe(FunctionCallInfo fcinfo, EventRecord* r) {
 }  // namespace
 
 MC_FUNCTION(mc_event_is_valid) {
+  // The extension's own update of a stored row changes no validated column (own_row_update.hpp).
+  if (mc::intake::own_row_update_in_progress()) return BoolGetDatum(true);
   EventRecord record;
   mc::pg::call([&] { read_args_unsafe(fcinfo, &record); });
   mc::core::IntakeLimits limits{mc::settings::current().max_ctx_bytes};

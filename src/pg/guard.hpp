@@ -97,12 +97,30 @@ auto call(Fn&& fn) -> decltype(fn()) {
 }
 
 namespace detail {
-// Copies without allocating, so nothing inside a catch block can ereport.
+// Copies without allocating, so nothing inside a catch block can ereport. A text longer than the
+// buffer is cut at the start of a UTF-8 character (the server encoding the extension supports),
+// never inside one: a cut character would make the message invalid in the client's encoding.
 inline void copy_text(char* dst, size_t cap, const char* src) {
-  std::strncpy(dst, src ? src : "", cap - 1);
-  dst[cap - 1] = '\0';
+  if (!src) src = "";
+  size_t len = std::strlen(src);
+  if (len > cap - 1) {
+    len = cap - 1;
+    while (len > 0 && (static_cast<unsigned char>(src[len]) & 0xC0) == 0x80) --len;
+  }
+  std::memcpy(dst, src, len);
+  dst[len] = '\0';
 }
 }  // namespace detail
+
+// Whether a cancel (statement_timeout, pg_cancel_backend) or a terminate is pending. PG-free code
+// that runs long (the template engine) asks this between steps through a plain function pointer
+// and stops by throwing; PostgreSQL then raises the interrupt's own error (enter() below).
+inline bool interrupt_pending() { return QueryCancelPending || ProcDiePending; }
+
+// CHECK_FOR_INTERRUPTS from C++: the error it raises (57014, 57P01) becomes a PgError.
+inline void check_for_interrupts() {
+  call([] { CHECK_FOR_INTERRUPTS(); });
+}
 
 // Runs the C++ body of an SQL-callable function; raises its exceptions as PostgreSQL errors.
 template <typename Fn>
@@ -132,6 +150,13 @@ Datum enter(Fn&& fn) {
   }
   // Outside the catch blocks: no exception object or C++ frame is left to unwind.
   if (pg_error) ReThrowError(pg_error);
+  // A C++ body stopped because of a pending cancel or terminate (a render asked
+  // interrupt_pending()): the user sees that interrupt's error (57014 for statement_timeout),
+  // not ours.
+  if (interrupt_pending()) {
+    CHECK_FOR_INTERRUPTS();
+    if (sqlstate == ERRCODE_INTERNAL_ERROR) sqlstate = ERRCODE_QUERY_CANCELED;
+  }
   ereport(ERROR,
           (errcode(sqlstate), errmsg_internal("%s", message),
            detail[0] ? errdetail_internal("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0));

@@ -19,6 +19,7 @@ extern "C" {
 #include "fmgr.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
+#include "miscadmin.h"  // CHECK_FOR_INTERRUPTS, QueryCancelPending
 }
 
 // PostgreSQL's c.h defines these as macros; they clash with the C++ standard library.

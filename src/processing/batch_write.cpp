@@ -7,10 +7,14 @@
 #include "pg/datum_columns.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_statement.hpp"
+#include "pg/subtransaction.hpp"
+#include "intake/own_row_update.hpp"
+#include "core/processing_decision.hpp"
 #include "processing/delivery_ids.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "utils/elog.h"
 }
 
 namespace mc::processing {
@@ -139,19 +143,20 @@ bool goes_to_delivery(const core::Decision& d) {
   return d.status == core::EventStatus::PendingDelivery;
 }
 
-}  // namespace
-
-void write_batch(Queue queue, TimestampTz now, const TemplateSet& templates,
-                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results) {
+// Writes the events `which` (indexes into events/results) with one statement for their
+// delivery-log rows and one for the events. May throw PgError or SqlError.
+void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
+                const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results,
+                const std::vector<size_t>& which) {
   std::vector<int64> routed_templates;
-  for (const EventResult& r : results)
-    if (goes_to_delivery(r.decision))
-      routed_templates.push_back(templates.templates[r.template_index].id);
+  for (size_t i : which)
+    if (goes_to_delivery(results[i].decision))
+      routed_templates.push_back(templates.templates[results[i].template_index].id);
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
   LogRows logs;
   EventRows rows;
-  for (size_t i = 0; i < events.size(); ++i) {
+  for (size_t i : which) {
     const ClaimedEvent& e = events[i];
     const core::Decision& d = results[i].decision;
     rows.ids.add_int8(e.id);
@@ -166,7 +171,11 @@ void write_batch(Queue queue, TimestampTz now, const TemplateSet& templates,
       continue;
     }
     const PublishedTemplate& t = templates.templates[results[i].template_index];
-    int64 delivery = deliveries.at(t.id);
+    auto found = deliveries.find(t.id);
+    if (found == deliveries.end())  // unpublished since the batch routed it
+      throw pg::SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                         "template \"" + t.name + "\" has no delivery: unpublished meanwhile?");
+    int64 delivery = found->second;
     rows.template_ids.add_int8(t.id);
     rows.delivery_ids.add_int8(delivery);
     const RenderedMessage& m = results[i].message;
@@ -194,7 +203,52 @@ void write_batch(Queue queue, TimestampTz now, const TemplateSet& templates,
   pg::Statement::Args args(update);
   rows.bind(args);
   args.set_timestamptz("now", now);
+  intake::OwnRowUpdate own_update;  // the queues' CHECK need not validate rows again
   update.run(args);
+}
+
+// Writes `which`; if that fails, each half on its own, down to single events: the events that
+// cannot be written are found in about k log2(n) attempts for k of them, and only they fail.
+void write_or_split(Queue queue, TimestampTz now, const TemplateSet& templates,
+                    const std::vector<ClaimedEvent>& events,
+                    const std::vector<EventResult>& results, const std::vector<size_t>& which,
+                    const core::ProcessingSettings& settings) {
+  auto error =
+      pg::try_in_subtransaction([&] { write_rows(queue, now, templates, events, results, which); });
+  if (!error) return;
+  if (which.size() > 1) {
+    size_t half = which.size() / 2;
+    std::vector<size_t> first(which.begin(), which.begin() + half),
+        second(which.begin() + half, which.end());
+    write_or_split(queue, now, templates, events, results, first, settings);
+    write_or_split(queue, now, templates, events, results, second, settings);
+    return;
+  }
+  // This event's rows cannot be written: a failed attempt, recorded on the event alone (no
+  // delivery-log row), so that it is retried after a back-off and expires in the end.
+  size_t i = which[0];
+  std::vector<EventResult> failed(results.size());
+  failed[i].decision = core::failed_attempt(
+      events[i].error_count,
+      "could not write the event: " + error->sqlstate + ": " + error->message, now, settings);
+  auto again =
+      pg::try_in_subtransaction([&] { write_rows(queue, now, templates, events, failed, which); });
+  if (again)  // left pending: claimed again, and failing again, next time
+    pg::call([&] {
+      ereport(WARNING, (errmsg("message_center: event %lld could not be written: %s: %s",
+                               static_cast<long long>(events[i].id), again->sqlstate.c_str(),
+                               again->message.c_str())));
+    });
+}
+
+}  // namespace
+
+void write_batch(Queue queue, TimestampTz now, const TemplateSet& templates,
+                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results,
+                 const core::ProcessingSettings& settings) {
+  std::vector<size_t> all(events.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  write_or_split(queue, now, templates, events, results, all, settings);
 }
 
 }  // namespace mc::processing

@@ -12,8 +12,13 @@
 
 namespace mc::processing {
 
-// Needs an open SPI connection. May throw PgError.
+// Needs an open SPI connection. If the batch cannot be written as a whole (one event's row
+// refused by a constraint, its template unpublished meanwhile), it is written in parts, in
+// subtransactions, until the events that cannot be written are found: those fail (a failed
+// attempt: retried after a back-off, expired after max_processing_attempts) and the others are
+// written. One bad event never holds back the others, nor is the batch retried forever.
 void write_batch(intake::Queue queue, TimestampTz now, const TemplateSet& templates,
-                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results);
+                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results,
+                 const core::ProcessingSettings& settings);
 
 }  // namespace mc::processing

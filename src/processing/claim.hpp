@@ -2,9 +2,10 @@
 //
 // A queue is split into core::kWorkQueues work queues (id & 7). A call takes work queues with
 // transaction-level locks that only the extension's code can take (backend/work_locks.hpp;
-// try-lock: a busy work queue is skipped, never waited on; keys in core/work_queues.hpp) and reads with a snapshot taken after the lock, so two workers
-// never see the same event and never wait on each other's rows. The locks last until the
-// batch's transaction ends, with everything the batch wrote.
+// try-lock: a busy work queue is skipped, never waited on; keys in core/work_queues.hpp) and reads
+// with a snapshot taken after the lock, so two workers never see the same event and never wait on
+// each other's rows. The locks last until the batch's transaction ends, with everything the batch
+// wrote.
 #pragma once
 
 #include <vector>

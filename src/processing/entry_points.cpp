@@ -54,7 +54,7 @@ int64 process_queue(intake::Queue queue, FunctionCallInfo fcinfo) {
   if (!events.empty()) {
     enrich(enrichment_function, events);
     std::vector<EventResult> results = decide_events(events, templates, now, settings);
-    write_batch(queue, now, templates, events, results);
+    write_batch(queue, now, templates, events, results, settings);
     handled = static_cast<int64>(events.size());
   }
   pg::call([] { SPI_finish(); });

@@ -5,6 +5,7 @@
 
 #include "pg/guard.hpp"
 #include "processing/quarantine.hpp"
+#include "template/template_error.hpp"
 
 namespace mc::processing {
 namespace {
@@ -42,6 +43,7 @@ std::vector<EventResult> decide_events(const std::vector<ClaimedEvent>& events,
   std::vector<std::pair<core::Channel, std::string_view>> addresses;
 
   for (size_t i = 0; i < events.size(); ++i) {
+    pg::check_for_interrupts();  // a batch of long renders stops at statement_timeout
     const ClaimedEvent& e = events[i];
     EventResult& r = results[i];
     facts[i] = facts_of(e);
@@ -55,6 +57,8 @@ std::vector<EventResult> decide_events(const std::vector<ClaimedEvent>& events,
       render_message(t, e, &r.message);
     } catch (const pg::PgError&) {
       throw;  // a PostgreSQL error is never swallowed: the batch aborts and is retried whole
+    } catch (const tmpl::RenderInterrupted&) {
+      throw;  // a cancel or statement_timeout stops the call, not this event
     } catch (const std::exception& error) {
       render_errors[i] = error.what();
       renders[i].state = core::RenderResult::State::Failed;

@@ -1,5 +1,7 @@
 #include "processing/message_renderer.hpp"
 
+#include "pg/guard.hpp"
+
 #include "render/jsonb_data_source.hpp"
 #include "template/template_error.hpp"
 #include "template/template_renderer.hpp"
@@ -69,6 +71,7 @@ void render_message(const PublishedTemplate& t, const ClaimedEvent& e, RenderedM
   JsonbDataSource data;
   tmpl::DataRef root_ref = JsonbDataSource::root(&root);
   tmpl::RenderOptions options;
+  options.limits.should_stop = mc::pg::interrupt_pending;  // statement_timeout, cancel
   options.partials = t.parts->partials.get();
   options.missing_partial_is_error = true;
   const CompiledParts& p = *t.parts;

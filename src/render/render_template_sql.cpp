@@ -55,6 +55,7 @@ MC_FUNCTION(mc_render_template) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   std::string source = text_arg(fcinfo, 0);
   mc::tmpl::RenderOptions options;
+  options.limits.should_stop = mc::pg::interrupt_pending;  // statement_timeout, cancel
   options.escape = PG_ARGISNULL(3) ? mc::tmpl::Escape::Html : escape_arg(text_arg(fcinfo, 3));
   mc::tmpl::MapPartialResolver partials;
   if (!PG_ARGISNULL(2)) load_partials(mc::pg::call([&] { return PG_GETARG_JSONB_P(2); }), partials);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "backend/work_locks.hpp"
+#include "intake/own_row_update.hpp"
 
 #include "core/work_queues.hpp"
 #include "intake/queue.hpp"
@@ -84,6 +85,7 @@ int64 copy() {
   });
   TimestampTz now = pg::call([] { return GetCurrentTimestamp(); });
   int64 copied = 0;
+  intake::OwnRowUpdate own_update;  // the queues' CHECK need not validate rows again
   for (pg::Statement& copy : copy_statuses) {
     pg::Statement::Args args(copy);
     args.set_timestamptz("watermark", watermark).set_timestamptz("now", now);

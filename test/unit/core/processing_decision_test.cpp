@@ -218,6 +218,20 @@ TEST(ProcessingDecision, OneAttemptAllowedExpiresAtOnce) {
   EXPECT_EQ(d.error_count, 1);
 }
 
+TEST(ProcessingDecision, AnEventWhoseRowCannotBeWrittenIsRetriedThenExpires) {
+  Decision d = failed_attempt(0, "row not written: 54000: ctx too large", kNow, kSettings);
+  EXPECT_EQ(d.outcome, Outcome::Retry);
+  EXPECT_EQ(d.status, EventStatus::Pending);
+  EXPECT_EQ(d.error_count, 1);
+  EXPECT_EQ(*d.last_error, "row not written: 54000: ctx too large");
+  EXPECT_EQ(d.retry_at, kNow + 10 * kSecond);
+  EXPECT_EQ(d.log_status, LogStatus::None);
+  Decision last = failed_attempt(kSettings.max_attempts - 1, "row not written", kNow, kSettings);
+  EXPECT_EQ(last.outcome, Outcome::Expired);
+  expect_closed(last, EventStatus::Expired, kSettings.max_attempts);
+  EXPECT_EQ(*last.last_error, "gave up after 3 attempts: row not written");
+}
+
 TEST(RetryPolicy, DoublesUpToAnHour) {
   EXPECT_EQ(retry_delay_micros(kSecond, 1), kSecond);
   EXPECT_EQ(retry_delay_micros(kSecond, 3), 4 * kSecond);

@@ -1,0 +1,84 @@
+-- No poison batch, no runaway render (issue 11): a limit lowered after events were stored, an
+-- event whose row cannot be written, and a hostile template under statement_timeout.
+BEGIN;
+SELECT plan(14);
+
+SELECT mc.create_template('order', 'order_confirmed', 'email', subject => 'Order {{ctx.id}}', body_text => 'x');
+SELECT mc.publish_template('order');
+
+-- 1. A limit lowered after an event was stored no longer stops processing or the status copy
+-- (the CHECK used to re-validate the stored row on processing's own UPDATE: 54000, forever).
+SELECT mc.push_event(jsonb_build_object('type', 'order_confirmed', 'email', 'big@example.com',
+                                        'ctx', jsonb_build_object('id', 1, 'pad', repeat('x', 500))), 'batch');
+UPDATE mc.settings SET max_ctx_bytes = 100;
+SELECT is(mc.batch_events_processing(), 1::bigint, 'an event over the lowered limit is processed');
+SELECT is((SELECT status::text FROM mc.batch_event WHERE email = 'big@example.com'), 'pending_delivery', 'it goes to delivery');
+SELECT mc.report_delivery(c.event_id, 'sent', lease => c.lease_token) FROM mc.claim_messages('email', 10, '1 minute') c;
+SELECT is(mc.update_events_status(), 1::bigint, 'the status copy updates it too');
+SELECT throws_ok($$SELECT mc.push_event(jsonb_build_object('type', 'order_confirmed', 'ctx', jsonb_build_object('pad', repeat('x', 500))))$$,
+  '54000', NULL, 'the lowered limit still refuses new events at intake');
+UPDATE mc.settings SET max_ctx_bytes = 65536;
+
+-- 2. One event whose rows cannot be written (here a trigger refuses its delivery-log row) fails
+-- alone: the others of its batch are written, it is retried, then expires.
+CREATE FUNCTION pg_temp.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.address = 'poison@example.com' THEN
+    RAISE EXCEPTION 'poison row refused' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_poison BEFORE INSERT ON mc.delivery_log FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_poison();
+UPDATE mc.settings SET max_processing_attempts = 2;
+SELECT mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed',
+  'email', CASE WHEN g = 4 THEN 'poison@example.com' ELSE format('p%s@example.com', g) END,
+  'ctx', jsonb_build_object('id', g))) FROM generate_series(1, 7) g), 'batch');
+SELECT is(mc.batch_events_processing(), 7::bigint, 'the batch with the bad event is handled whole');
+SELECT is((SELECT count(*)::int FROM mc.batch_event WHERE email LIKE 'p%@example.com' AND status = 'pending_delivery'), 6,
+  'the six good events went to delivery');
+SELECT results_eq($$SELECT status::text, error_count, last_error LIKE 'could not write the event: 23514: poison row refused%'
+                    FROM mc.batch_event WHERE email = 'poison@example.com'$$,
+  $$VALUES ('pending', 1, true)$$, 'the bad one failed an attempt, with the error');
+SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE address = 'poison@example.com'), 0, 'and has no delivery-log row');
+UPDATE mc.batch_event SET process_requested_at = now() - interval '1 second' WHERE email = 'poison@example.com';
+SELECT is(mc.batch_events_processing(), 1::bigint, 'it is retried');
+SELECT results_eq($$SELECT status::text, error_count, last_error LIKE 'gave up after 2 attempts: could not write the event:%'
+                    FROM mc.batch_event WHERE email = 'poison@example.com'$$,
+  $$VALUES ('expired', 2, true)$$, 'and expires after max_processing_attempts');
+DROP TRIGGER refuse_poison ON mc.delivery_log;
+
+-- 3. A hostile template stops at statement_timeout (the engine asks for pending interrupts
+-- between nodes): 200^3 empty bodies stay under the step limit and the output limit (about 160 ms
+-- here), so only the timeout can stop them.
+CREATE TEMP TABLE big AS SELECT jsonb_build_object('a', (SELECT jsonb_agg(g) FROM generate_series(1, 200) g)) AS ctx;
+-- (throws_ok cannot see 57014: PL/pgSQL's WHEN OTHERS does not catch a cancel, so a DO block
+-- names it.)
+CREATE TEMP TABLE outcome (what text, sqlstate text);
+SET LOCAL statement_timeout = '20ms';
+DO $$ BEGIN
+  PERFORM mc.render_template('{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}', (SELECT ctx FROM big));
+  INSERT INTO outcome VALUES ('render', 'finished');
+EXCEPTION WHEN query_canceled THEN
+  INSERT INTO outcome VALUES ('render', SQLSTATE || ' ' || SQLERRM);
+END $$;
+SET LOCAL statement_timeout = 0;
+SELECT is((SELECT sqlstate FROM outcome WHERE what = 'render'), '57014 canceling statement due to statement timeout',
+  'mc.render_template stops at statement_timeout');
+SELECT mc.create_template('hostile', 'hostile', 'email', subject => 'H', body_text => 'x{{#ctx.a}}{{#ctx.a}}{{#ctx.a}}{{/ctx.a}}{{/ctx.a}}{{/ctx.a}}');
+SELECT mc.publish_template('hostile');
+SELECT mc.push_event(jsonb_build_object('type', 'hostile', 'email', 'h@example.com', 'ctx', (SELECT ctx FROM big)), 'batch');
+SET LOCAL statement_timeout = '20ms';
+DO $$ BEGIN
+  PERFORM mc.batch_events_processing();
+  INSERT INTO outcome VALUES ('processing', 'finished');
+EXCEPTION WHEN query_canceled THEN
+  INSERT INTO outcome VALUES ('processing', SQLSTATE);
+END $$;
+SET LOCAL statement_timeout = 0;
+SELECT is((SELECT sqlstate FROM outcome WHERE what = 'processing'), '57014', 'processing stops at statement_timeout too');
+SELECT results_eq($$SELECT status::text, error_count FROM mc.batch_event WHERE email = 'h@example.com'$$,
+  $$VALUES ('pending', 0)$$, 'the event is left as it was: an interrupt is not its failure');
+SELECT lives_ok($$SELECT mc.render_template('{{#a}}{{.}}{{/a}}', (SELECT ctx FROM big))$$, 'rendering still works afterwards');
+
+SELECT * FROM finish();
+ROLLBACK;
