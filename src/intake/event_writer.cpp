@@ -166,6 +166,10 @@ struct CachedTable {
   TableInfo info;
 };
 CachedTable cached_tables[2];
+// Relcache invalidations seen so far. A load that saw one arrive while it ran (opening the table
+// processes pending invalidations) may have read what the invalidation replaced: its result is
+// used once, not cached.
+uint64 invalidations_seen = 0;
 
 Oid type_oid_unsafe(const char* name, Oid nsp) {
   Oid oid =
@@ -274,9 +278,10 @@ void table_info_unsafe(Queue queue, TableInfo* info) {
       return;
     }
   }
+  uint64 before = invalidations_seen;
   resolve_table_unsafe(queue, info);
   cached.info = *info;
-  cached.valid = true;
+  cached.valid = invalidations_seen == before;
 }
 
 Datum text_datum(const TextSlot& slot) {
@@ -471,7 +476,7 @@ pg::Statement make_insert(Queue queue) {
 }
 pg::Statement make_lookup(Queue queue) {
   return pg::Statement(std::string("SELECT id FROM mc.") + table_of(queue) +
-                           " WHERE idempotency_key = $idempotency_key",
+                           " WHERE idempotency_key OPERATOR(pg_catalog.=) $idempotency_key",
                        {{"idempotency_key", TEXTOID}}, {"id"});
 }
 pg::Statement insert_statements[2] = {make_insert(Queue::Rt), make_insert(Queue::Batch)};
@@ -588,6 +593,7 @@ void write_events(Queue queue, const EventRecord* records, int count, int64* ids
 }
 
 void on_relcache_invalidation(Oid relid) {
+  ++invalidations_seen;
   for (CachedTable& cached : cached_tables)
     if (relid == InvalidOid || relid == cached.info.relid) cached.valid = false;
 }

@@ -31,9 +31,12 @@ pg::Statement insert_logs(
     "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
     "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
     "u.webhook_url, u.failure_reason, $now, $now "
-    "FROM unnest($event_ids::int8[], $statuses::text[], $channels::text[], $delivery_ids::int8[], "
-    "$addresses::text[], $senders::text[], $subjects::text[], $bodies_html::text[], "
-    "$bodies_text::text[], $push_data::text[], $webhook_urls::text[], $failure_reasons::text[]) "
+    "FROM ROWS FROM (pg_catalog.unnest($event_ids::int8[]), pg_catalog.unnest($statuses::text[]), "
+    "pg_catalog.unnest($channels::text[]), pg_catalog.unnest($delivery_ids::int8[]), "
+    "pg_catalog.unnest($addresses::text[]), pg_catalog.unnest($senders::text[]), "
+    "pg_catalog.unnest($subjects::text[]), pg_catalog.unnest($bodies_html::text[]), "
+    "pg_catalog.unnest($bodies_text::text[]), pg_catalog.unnest($push_data::text[]), "
+    "pg_catalog.unnest($webhook_urls::text[]), pg_catalog.unnest($failure_reasons::text[])) "
     "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
     "body_text, push_data, webhook_url, failure_reason)",
     {{"event_ids", INT8ARRAYOID},
@@ -81,12 +84,15 @@ pg::Statement make_update(Queue queue) {
           "delivery_id = u.delivery_id, error_count = u.error_count, last_error = u.last_error, "
           "process_requested_at = u.retry_at, processing_at = $now, "
           "processed_at = u.processed_at, last_modified_at = $now "
-          "FROM unnest($ids::int8[], $statuses::text[], $template_ids::int8[], "
-          "$delivery_ids::int8[], $error_counts::int4[], $last_errors::text[], "
-          "$retry_at::timestamptz[], $processed_at::timestamptz[]) "
+          "FROM ROWS FROM (pg_catalog.unnest($ids::int8[]), pg_catalog.unnest($statuses::text[]), "
+          "pg_catalog.unnest($template_ids::int8[]), "
+          "pg_catalog.unnest($delivery_ids::int8[]), pg_catalog.unnest($error_counts::int4[]), "
+          "pg_catalog.unnest($last_errors::text[]), "
+          "pg_catalog.unnest($retry_at::timestamptz[]), "
+          "pg_catalog.unnest($processed_at::timestamptz[])) "
           "AS u (id, status, template_id, delivery_id, error_count, last_error, retry_at, "
           "processed_at) "
-          "WHERE e.id = u.id",
+          "WHERE e.id OPERATOR(pg_catalog.=) u.id",
       {{"ids", INT8ARRAYOID},
        {"statuses", TEXTARRAYOID},
        {"template_ids", INT8ARRAYOID},

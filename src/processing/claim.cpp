@@ -35,10 +35,14 @@ std::string claim_sql(const char* table) {
              "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due "
              "FROM mc.") +
          table +
-         " WHERE (id & 7) = ANY ($work_queues) AND processed_at IS NULL "
-         "AND coalesce(process_requested_at, scheduled_at, created_at) <= $now "
-         "AND coalesce(process_requested_at, scheduled_at, created_at) >= $start "
-         "ORDER BY (id & 7), coalesce(process_requested_at, scheduled_at, created_at), id "
+         " WHERE (id OPERATOR(pg_catalog.&) 7) OPERATOR(pg_catalog.=) ANY ($work_queues) "
+         "AND processed_at IS NULL "
+         "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.<=) "
+         "$now "
+         "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.>=) "
+         "$start "
+         "ORDER BY (id OPERATOR(pg_catalog.&) 7), coalesce(process_requested_at, scheduled_at, "
+         "created_at), id "
          "LIMIT $limit";
 }
 

@@ -25,14 +25,15 @@ std::map<std::pair<int64, int>, int64> cache;
 // same delivery makes ON CONFLICT wait for it; its row is then read by the second statement.
 pg::Statement ensure(
     "INSERT INTO mc.delivery (published_template_id, template_name, month, channel) "
-    "SELECT p.id, p.name, date_trunc('month', $now)::date, p.channel "
-    "FROM mc.published_template p WHERE p.id = ANY ($published_ids) "
+    "SELECT p.id, p.name, pg_catalog.date_trunc('month', $now)::pg_catalog.date, p.channel "
+    "FROM mc.published_template p WHERE p.id OPERATOR(pg_catalog.=) ANY ($published_ids) "
     "ON CONFLICT (template_name, month) DO NOTHING",
     {{"published_ids", INT8ARRAYOID}, {"now", TIMESTAMPTZOID}});
 pg::Statement read(
     "SELECT p.id AS published_id, d.id AS delivery_id FROM mc.published_template p "
-    "JOIN mc.delivery d ON d.template_name = p.name AND d.month = date_trunc('month', $now)::date "
-    "WHERE p.id = ANY ($published_ids)",
+    "JOIN mc.delivery d ON d.template_name OPERATOR(pg_catalog.=) p.name "
+    "AND d.month OPERATOR(pg_catalog.=) pg_catalog.date_trunc('month', $now)::pg_catalog.date "
+    "WHERE p.id OPERATOR(pg_catalog.=) ANY ($published_ids)",
     {{"published_ids", INT8ARRAYOID}, {"now", TIMESTAMPTZOID}}, {"published_id", "delivery_id"});
 
 int month_key_unsafe(TimestampTz now) {

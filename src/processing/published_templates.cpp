@@ -20,6 +20,7 @@ namespace {
 
 struct Cache {
   bool valid = false;
+  uint64 invalidations = 0;
   TemplateSet sets[2];
 };
 Cache cache;
@@ -44,6 +45,9 @@ std::optional<std::string> opt(const char* s) {
 
 const TemplateSet& published_templates(intake::Queue queue) {
   if (cache.valid) return cache.sets[static_cast<int>(queue)];
+  // An invalidation that arrives while the templates load (each query processes pending ones)
+  // may concern rows read before it: the result serves this call, the next one loads again.
+  uint64 before = cache.invalidations;
   // Load both queues and every partial in two queries. Each statement keeps its own result
   // table (valid until SPI_finish), so the second query does not free the first one's rows.
   pg::call([&] {
@@ -127,12 +131,16 @@ const TemplateSet& published_templates(intake::Queue queue) {
   // Moving a vector keeps its elements in place: the candidates' views stay valid.
   cache.sets[0] = std::move(fresh.sets[0]);
   cache.sets[1] = std::move(fresh.sets[1]);
-  cache.valid = true;
+  cache.valid = cache.invalidations == before;
   return cache.sets[static_cast<int>(queue)];
 }
 
 void on_template_invalidation(Oid relid) {
-  if (relid == InvalidOid || relid == watched[0] || relid == watched[1]) cache.valid = false;
+  if (relid == InvalidOid || relid == watched[0] || relid == watched[1] ||
+      !OidIsValid(watched[0])) {  // (first load: which tables is not known yet)
+    cache.valid = false;
+    ++cache.invalidations;
+  }
 }
 
 }  // namespace mc::processing

@@ -16,8 +16,10 @@ namespace {
 
 pg::Statement lookup(
     "SELECT q.channel::text AS channel, q.address FROM mc.quarantine q "
-    "JOIN unnest($channels::text[], $addresses::text[]) AS a (channel, address) "
-    "ON q.channel = a.channel::mc.channel AND q.address = a.address",
+    "JOIN ROWS FROM (pg_catalog.unnest($channels::text[]), pg_catalog.unnest($addresses::text[])) "
+    "AS a (channel, address) "
+    "ON q.channel OPERATOR(pg_catalog.=) a.channel::mc.channel "
+    "AND q.address OPERATOR(pg_catalog.=) a.address",
     {{"channels", TEXTARRAYOID}, {"addresses", TEXTARRAYOID}}, {"channel", "address"});
 
 std::string key(std::string_view channel, std::string_view address) {

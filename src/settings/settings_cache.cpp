@@ -17,12 +17,23 @@ namespace {
 Settings cached;
 bool valid = false;
 Oid settings_relid = InvalidOid;
+// Invalidations of mc.settings (or of everything) seen so far: a load during which one arrived
+// (its query processes pending invalidations) may have read the row it replaced, so its result
+// is used for this call and loaded again on the next.
+uint64 invalidations = 0;
 
 pg::Statement read_settings(
     "SELECT instance_id::int4 AS instance_id, max_ctx_bytes, max_processing_attempts, "
-    "processing_batch_size, (extract(epoch FROM retry_backoff) * 1000000)::int8 AS "
-    "retry_backoff_micros, enrichment_function::text AS enrichment_function "
-    "FROM mc.settings",
+    "processing_batch_size, (pg_catalog.date_part('epoch', retry_backoff) OPERATOR(pg_catalog.*) "
+    "1000000)::pg_catalog.int8 AS "
+    "retry_backoff_micros, "
+    // The enrichment function by its OID, written schema-qualified (never resolved on a search
+    // path, where a function of the same name could be put in front of it).
+    "(SELECT pg_catalog.format('%I.%I', n.nspname, p.proname) FROM pg_catalog.pg_proc p "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace "
+    "WHERE p.oid OPERATOR(pg_catalog.=) s.enrichment_function::pg_catalog.oid) "
+    "AS enrichment_function "
+    "FROM mc.settings s",
     {},
     {"instance_id", "max_ctx_bytes", "max_processing_attempts", "processing_batch_size",
      "retry_backoff_micros", "enrichment_function"});
@@ -74,17 +85,21 @@ Settings load(Oid* relid) {
 
 const Settings& current() {
   if (!valid) {
+    uint64 before = invalidations;
     Oid relid = InvalidOid;
     Settings fresh = load(&relid);
     cached = fresh;
     settings_relid = relid;
-    valid = OidIsValid(relid);
+    valid = OidIsValid(relid) && invalidations == before;
   }
   return cached;
 }
 
 void on_relcache_invalidation(Oid relid) {
-  if (relid == InvalidOid || relid == settings_relid) valid = false;
+  if (relid == InvalidOid || relid == settings_relid || !OidIsValid(settings_relid)) {
+    valid = false;
+    ++invalidations;
+  }
 }
 
 }  // namespace mc::settings

@@ -33,7 +33,7 @@ using intake::Queue;
 
 pg::Statement read_state(
     "SELECT watermark, (SELECT horizon FROM mc.archive_horizon) AS horizon "
-    "FROM mc.workflow_state WHERE workflow = 'updateEventsStatus' FOR UPDATE",
+    "FROM mc.workflow_state WHERE workflow OPERATOR(pg_catalog.=) 'updateEventsStatus' FOR UPDATE",
     {}, {"watermark", "horizon"});
 
 // Per queue: its changed delivery-log rows, mapped to event statuses, copied onto its events.
@@ -52,11 +52,12 @@ pg::Statement make_copy(Queue queue) {
       "                           WHEN 'ignored' THEN 'ignored'::mc.event_status "
       "                           ELSE 'delivery_failed'::mc.event_status END AS status "
       "      FROM mc.delivery_log d "
-      "      WHERE d.last_modified_at >= $watermark AND d.status <> 'pending' "
-      "        AND d.queue = '" +
+      "      WHERE d.last_modified_at OPERATOR(pg_catalog.>=) $watermark "
+      "        AND d.status OPERATOR(pg_catalog.<>) 'pending' AND d.queue OPERATOR(pg_catalog.=) "
+      "'" +
       (queue == Queue::Rt ? "rt" : "batch") +
       "') c "
-      "WHERE e.id = c.event_id AND e.status IS DISTINCT FROM c.status "
+      "WHERE e.id OPERATOR(pg_catalog.=) c.event_id AND e.status IS DISTINCT FROM c.status "
       "AND e.processed_at IS NOT NULL";
   return pg::Statement(std::move(sql), {{"watermark", TIMESTAMPTZOID}, {"now", TIMESTAMPTZOID}}, {},
                        CURSOR_OPT_CUSTOM_PLAN);
@@ -65,7 +66,7 @@ pg::Statement copy_statuses[core::kQueueCount] = {make_copy(Queue::Rt), make_cop
 
 pg::Statement save_state(
     "UPDATE mc.workflow_state SET watermark = $watermark, last_run_at = $now, "
-    "last_handled = $handled WHERE workflow = 'updateEventsStatus'",
+    "last_handled = $handled WHERE workflow OPERATOR(pg_catalog.=) 'updateEventsStatus'",
     {{"watermark", TIMESTAMPTZOID}, {"now", TIMESTAMPTZOID}, {"handled", INT8OID}});
 
 int64 copy() {
