@@ -2,7 +2,9 @@
 -- as a template manager), refusals of the intake, of the template and instance functions and of
 -- processing, and the events a render failure fails (a partial recursing too deep, a part over
 -- 1 MiB): retried, then expired, without touching the other events of their batch. Each SQL
--- path runs as the role that uses it (SET ROLE to a role holding only that role).
+-- path runs as the role that uses it (SET ROLE to a role holding only that role): rendering,
+-- previews and template calls as a template manager, INSERT as an event writer; processing and
+-- the instance functions (granted to no role) as the superuser that owns the pg_cron jobs.
 -- (mc.rt_events_loop commits: it is called outside a transaction block, in 19_rt_events_loop.)
 BEGIN;
 SELECT plan(56);
