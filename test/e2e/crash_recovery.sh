@@ -24,7 +24,7 @@
 set -euo pipefail
 loops=${MC_CRASH_LOOPS:-20}
 per_loop=${MC_CRASH_EVENTS:-20000}
-attempts=${MC_CRASH_ATTEMPTS:-8}
+attempts=${MC_CRASH_ATTEMPTS:-12}
 port=${MC_CRASH_PORT:-5499}
 fail() { echo "not ok - $*"; exit 1; }
 [[ "$loops" =~ ^[0-9]+$ ]] && [ "$loops" -ge 1 ] || fail "MC_CRASH_LOOPS must be a whole number of at least 1, not '$loops'"
@@ -168,8 +168,10 @@ for i in $(seq 1 "$loops"); do
   hit=
   for attempt in $(seq 1 "$attempts"); do
     prepare "$target"
-    # Into the run: the loops some way into their batches, the short status copy and sender at once.
-    case $target in batch | rt) sleep "$(printf '0.%02d' $((RANDOM % 20 + 1)))" ;; esac  # 0.01-0.20 s
+    # Some way into the run (0.01-0.20 s): into a batch of a loop, mostly into a report
+    # transaction of the sender rather than its short claim; the status copy, one transaction
+    # of ~0.1 s, at once.
+    case $target in batch | rt | sender) sleep "$(printf '0.%02d' $((RANDOM % 20 + 1)))" ;; esac
     # Wait (10 s at most) for the target's backend to hold a transaction id: a transaction in flight.
     pid= xid=
     deadline=$((SECONDS + 10))
