@@ -15,6 +15,7 @@ run "$BENCH/latency/run.sh"
 run "$BENCH/archiving/run.sh"
 run "$BENCH/xmin_horizon/run.sh"   # ~10 minutes
 run "$BENCH/bloat/run.sh"          # ~22 minutes
+run "$BENCH/crash_loop/run.sh"     # 100 crashes, a few minutes (passes or fails, measures nothing)
 
 if ((${#failed[@]})); then
   echo "bench/run.sh: failed: ${failed[*]}" >&2

@@ -81,10 +81,37 @@ TEST(CompileErrors, CarryLineAndColumn) {
   }
 }
 
+namespace {
+std::string nested_sections(int depth) {  // depth sections inside each other, all closed
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += "{{#a}}";
+  s += "x";
+  for (int i = 0; i < depth; ++i) s += "{{/a}}";
+  return s;
+}
+}  // namespace
+
+// Closed sections, so that only the nesting limit can refuse them (unclosed ones fail as
+// "unclosed section" whatever the limit): at the limit they compile, one deeper they do not.
 TEST(Limits, NestingDepthIsBounded) {
-  std::string deep;
-  for (int i = 0; i < 200; ++i) deep += "{{#a}}";
-  EXPECT_THROW(compile(deep), TemplateError);
+  RenderLimits limits;
+  ASSERT_EQ(limits.max_nesting, 100);
+  EXPECT_NO_THROW(compile(nested_sections(100), limits));
+  try {
+    compile(nested_sections(101), limits);
+    ADD_FAILURE() << "101 nested sections compiled";
+  } catch (const TemplateError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 100"), std::string::npos) << e.what();
+    EXPECT_EQ(e.line(), 1);
+    EXPECT_EQ(e.column(), 1 + 6 * 100) << "the 101st opening tag";
+  }
+  limits.max_nesting = 5;
+  EXPECT_NO_THROW(compile(nested_sections(5), limits));
+  EXPECT_THROW(compile(nested_sections(6), limits), TemplateError);
+  EXPECT_THROW(
+      compile("{{#a}}{{^b}}{{#c}}{{$d}}{{#e}}{{#f}}{{/f}}{{/e}}{{/d}}{{/c}}{{/b}}{{/a}}", limits),
+      TemplateError)
+      << "inverted sections and blocks count too";
 }
 
 TEST(Limits, RecursivePartialsAreBounded) {
@@ -222,18 +249,22 @@ TEST(Inheritance, BlocksReindentInsidePartials) {
             "<ul>\n  <li>none</li>\n</ul>\n");
 }
 
+// Each hostile source is refused at compile time with a position inside the source and a
+// message; none compiles into something that renders.
 TEST(Limits, HostileSourcesFailCleanly) {
-  const char* sources[] = {
-      "{{",    "{{{",   "{{#",   "{{/}}", "{{=}}",         "{{= a =}}", "{{#a}}{{/a}}{{/a}}",
-      "{{<}}", "{{$}}", "{{>}}", "\0{{x", "{{=<% %>=}}<%", "{{! x"};
-  for (const char* s : sources) {
+  using namespace std::string_literals;
+  const std::string sources[] = {
+      "{{"s,    "{{{"s,   "{{#"s,   "{{/}}"s, "{{=}}"s,         "{{= a =}}"s, "{{#a}}{{/a}}{{/a}}"s,
+      "{{<}}"s, "{{$}}"s, "{{>}}"s, "\0{{x"s, "{{=<% %>=}}<%"s, "{{! x"s};
+  for (const std::string& s : sources) {
     try {
-      ValueSource src;
-      Value data = ctx();
-      std::string out;
-      render(*compile(s), src, ValueSource::ref(data), RenderOptions(), out);
+      compile(s);
+      ADD_FAILURE() << "compiled: " << s;
     } catch (const TemplateError& e) {
-      EXPECT_GE(e.line(), 0);
+      EXPECT_GE(e.line(), 1) << s;
+      EXPECT_GE(e.column(), 1) << s;
+      EXPECT_LE(static_cast<std::size_t>(e.column()), s.size()) << s;
+      EXPECT_STRNE(e.what(), "") << s;
     }
   }
 }
