@@ -1,7 +1,7 @@
 -- No poison batch, no runaway render (issue 11): a limit lowered after events were stored, an
 -- event whose row cannot be written, and a hostile template under statement_timeout.
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 SELECT mc.create_template('order', 'order_confirmed', 'email', subject => 'Order {{ctx.id}}', body_text => 'x');
 SELECT mc.publish_template('order');
@@ -79,6 +79,17 @@ SELECT is((SELECT sqlstate FROM outcome WHERE what = 'processing'), '57014', 'pr
 SELECT results_eq($$SELECT status::text, error_count FROM mc.batch_event WHERE email = 'h@example.com'$$,
   $$VALUES ('pending', 0)$$, 'the event is left as it was: an interrupt is not its failure');
 SELECT lives_ok($$SELECT mc.render_template('{{#a}}{{.}}{{/a}}', (SELECT ctx FROM big))$$, 'rendering still works afterwards');
+
+-- 4. An error text too long for the guard's buffer is cut at a character boundary: a template
+-- error quoting 1,500 two-byte characters (its text would be cut inside one at 2,047 bytes).
+DO $$ BEGIN
+  PERFORM mc.render_template('{{#' || repeat('é', 1500) || '}}', '{}');
+EXCEPTION WHEN OTHERS THEN
+  -- convert_from checks the bytes: it raises 22021 on a cut character.
+  INSERT INTO outcome VALUES ('long error', octet_length(convert_from(convert_to(SQLERRM, 'UTF8'), 'UTF8'))::text);
+END $$;
+SELECT ok((SELECT sqlstate::int BETWEEN 2000 AND 2047 FROM outcome WHERE what = 'long error'),
+  'a long error text is cut to the buffer, on a UTF-8 character boundary');
 
 SELECT * FROM finish();
 ROLLBACK;
