@@ -1,6 +1,7 @@
 -- Registering execution instances: every refusal, and all or nothing. The instance used is
 -- this very database over loopback (instance id 0), through a real postgres_fdw connection.
--- psql variables: host, port, password (test/run-sql-tests.sh sets them).
+-- psql variables: host, port, password (test/run-sql-tests.sh sets them; the password may be
+-- empty, so nothing is appended after it in a connection string).
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SELECT plan(26);
@@ -46,7 +47,7 @@ SELECT throws_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'nom
 SELECT throws_ok(format('SELECT mc.register_execution_instance(%L, 7, %L)', 'self', (SELECT ok FROM conn)),
   '22023', 'instance_id 7 does not match execution instance "self", whose instance id is 0',
   'a mismatched instance id is refused');
-SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'self', (SELECT ok FROM conn) || ' sslpassword=hunter2'),
+SELECT lives_ok(format('SELECT mc.register_execution_instance(%L, 0, %L)', 'self', 'sslpassword=hunter2 ' || (SELECT ok FROM conn)),
   'the matching instance id registers');
 SELECT is((SELECT count(*)::int FROM pg_user_mappings WHERE srvname = 'mc_exec_self'), 1,
   'a user mapping holds the credentials');
