@@ -9,7 +9,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-gw_bin=${MC_GATEWAY:-$root/build/mc-gateway}
+# The gateway: $MC_GATEWAY, else the one `make install` put next to PostgreSQL's programs, else
+# the one in build/.
+gw_bin=${MC_GATEWAY:-$(pg_config --bindir)/mc-gateway}
+[ -n "${MC_GATEWAY:-}" ] || [ -x "$gw_bin" ] || gw_bin=$root/build/mc-gateway
+echo "# mc-gateway: $gw_bin"
 db=mc_gateway_test
 work=$(mktemp -d)
 failures=0
@@ -27,7 +31,7 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$gw_pid/status"; }
 alive() { kill -0 "$gw_pid" 2>/dev/null && curl -s -m 5 -o /dev/null -w '%{http_code}' "$base/r/test" | grep -q 200; }
 
-[ -x "$gw_bin" ] || { echo "not ok - $gw_bin is not built (cmake --build build --target mc-gateway)"; exit 1; }
+[ -x "$gw_bin" ] || { echo "not ok - $gw_bin is not built (make \&\& make install, or cmake --build build --target mc-gateway)"; exit 1; }
 [ -d test/gateway/node_modules ] || (cd test/gateway && npm ci --no-audit --no-fund >/dev/null) ||
   { echo "not ok - npm ci in test/gateway"; exit 1; }
 
