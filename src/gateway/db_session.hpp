@@ -19,15 +19,23 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
+using Params = std::vector<std::optional<std::string>>;
+
 class Tx {
  public:
   explicit Tx(PGconn* conn) : conn_(conn) {}
   // Runs one statement, every value a bound parameter (NULL for nullopt); throws DbError.
-  Result exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  Result exec(const std::string& sql, const Params& params = {});
+  // Runs one statement and COMMIT in one round trip (libpq pipeline mode), for work that is a
+  // single statement; nothing may run after it. Throws DbError (the transaction is then
+  // rolled back by run_as_token, or was not committed).
+  Result exec_and_commit(const std::string& sql, const Params& params = {});
   PGconn* conn() const { return conn_; }
+  bool committed() const { return committed_; }
 
  private:
   PGconn* conn_;
+  bool committed_ = false;
 };
 
 struct DbLimits {
@@ -35,7 +43,8 @@ struct DbLimits {
   int pool_wait_ms;
 };
 
-// BEGIN; map the token to its role (mc.api_token_role); SET LOCAL ROLE; work; COMMIT.
+// BEGIN; map the token to its role (mc.api_token_role) and set it for the transaction (the
+// same as SET LOCAL ROLE), in one round trip; work; COMMIT (unless work committed).
 // Throws AuthError for an unknown token (nothing else ran), DbError for database errors
 // (the transaction is rolled back).
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,

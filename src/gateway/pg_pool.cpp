@@ -40,7 +40,9 @@ Pool::Lease Pool::acquire(std::chrono::milliseconds wait) {
 }
 
 void Pool::release(PGconn* conn) {
-  bool reusable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+  // A connection left in pipeline mode broke in the middle of an exchange: never reused.
+  bool reusable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE &&
+                  PQpipelineStatus(conn) == PQ_PIPELINE_OFF;
   if (!reusable) PQfinish(conn);
   std::lock_guard<std::mutex> lock(mutex_);
   --leased_;

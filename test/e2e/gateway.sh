@@ -31,7 +31,7 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$gw_pid/status"; }
 alive() { kill -0 "$gw_pid" 2>/dev/null && curl -s -m 5 -o /dev/null -w '%{http_code}' "$base/r/test" | grep -q 200; }
 
-[ -x "$gw_bin" ] || { echo "not ok - $gw_bin is not built (make \&\& make install, or cmake --build build --target mc-gateway)"; exit 1; }
+[ -x "$gw_bin" ] || { echo "not ok - $gw_bin is not built (make && make install, or cmake --build build --target mc-gateway)"; exit 1; }
 [ -d test/gateway/node_modules ] || (cd test/gateway && npm ci --no-audit --no-fund >/dev/null) ||
   { echo "not ok - npm ci in test/gateway"; exit 1; }
 
