@@ -15,7 +15,7 @@
 #   GW_CONNECTIONS=8       wrk connections = pgbench clients
 #   GW_WRK_THREADS=2       wrk threads (pgbench always -j 2)
 #   GW_ARGS="..."          extra mc-gateway options (default: its own defaults, pool 8, 16 threads)
-#   GW_CASES="pgbench json soap"
+#   GW_CASES="pgbench json soap direct_tx"   (direct_tx: a diagnostic, not a baseline, below)
 #   GW_PG_PORT=5531        the cluster's port (its socket is in a private directory)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
 #   MC_GATEWAY=path        the gateway binary (default: pg_config --bindir, else build/)
@@ -27,7 +27,7 @@ RUNS=${GW_RUNS:-3}
 DURATION=${GW_DURATION:-20}
 CONNS=${GW_CONNECTIONS:-8}
 WRK_THREADS=${GW_WRK_THREADS:-2}
-CASES=(${GW_CASES:-pgbench json soap})
+CASES=(${GW_CASES:-pgbench json soap direct_tx})
 PORT=${GW_PG_PORT:-5531}
 
 log() { echo "[gateway $(date -u +%H:%M:%S)] $*" >&2; }
@@ -72,6 +72,15 @@ event=$(tr -d '\n' <"$HERE/event.json")
 printf "SELECT mc.push_event('%s');\n" "$event" >"$work/push_event.sql"
 sed "s/@TOKEN@/$token/g" "$HERE/soap_envelope.xml" | tr -d '\n' >"$work/soap.xml"
 cp "$HERE/event.json" "$work/event.json"
+# Diagnostic (not a baseline): what the gateway asks of the database for one push, sent
+# directly by pgbench as the gateway's login: the token's role looked up and set, the push,
+# in one transaction (the gateway sends these in 2 round trips, pgbench in 4).
+{
+  echo "BEGIN;"
+  echo "SELECT pg_catalog.set_config('statement_timeout', '4000', true), pg_catalog.set_config('role', coalesce(mc.api_token_role('$token'), ''), true);"
+  echo "SELECT mc.push_event('$event');"
+  echo "COMMIT;"
+} >"$work/direct_tx.sql"
 
 "$gw_bin" --listen 127.0.0.1:0 --conninfo "host=$work/pg port=$PORT dbname=postgres user=gw_login" \
   ${GW_ARGS:-} 2>"$work/gw.log" &
@@ -102,12 +111,14 @@ measure() {
   local case=$1 run=$2 out stored
   reset
   case $case in
-  pgbench)
+  pgbench | direct_tx)
     rm -f "$work"/pgb.*
+    local script=push_event user=shop_writer
+    [ "$case" = direct_tx ] && script=direct_tx user=gw_login
     # Latency percentiles from pgbench's per-transaction log (-l: one line per transaction,
     # its 3rd field the latency in microseconds, what pgbench's own average is computed from).
-    out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/push_event.sql" \
-      -h "$work/pg" -p "$PORT" -U shop_writer -l --log-prefix="$work/pgb" postgres 2>&1)
+    out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
+      -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1)
     local tps p50 p99 failed
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
@@ -164,14 +175,15 @@ print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target |")
 print("|---|---:|---:|---:|---:|---:|")
 base = m("pgbench", 2) if "pgbench" in rows else None
 targets = {"json": 0.7, "soap": 0.5}
-for case in ("pgbench", "json", "soap"):
+for case in ("pgbench", "json", "soap", "direct_tx"):
     if case not in rows: continue
     r = m(case, 2)
     ratio = f"{r / base:.2f}" if base and case != "pgbench" else ""
     t = targets.get(case)
     tcol = (f">= {t} " + ("yes" if r / base >= t else "**no**")) if t and base else ""
     name = {"pgbench": "pgbench `SELECT mc.push_event(...)` (baseline)", "json": "JSON `POST /api/v1/events/rt`",
-            "soap": "SOAP `nms:rtEvent#PushEvent`"}[case]
+            "soap": "SOAP `nms:rtEvent#PushEvent`",
+            "direct_tx": "diagnostic: the gateway's SQL (token lookup, role, push) by pgbench"}[case]
     print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} |")
 print("\nPer run (case run events/s p50_ms p99_ms rows_stored extra):\n")
 print("```")
