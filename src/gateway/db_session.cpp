@@ -1,5 +1,7 @@
 #include "gateway/db_session.hpp"
 
+#include <poll.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -167,7 +169,7 @@ void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token
     }
     try {
       work(tx);
-      if (!tx.committed()) tx.exec("COMMIT");
+      tx.exec("COMMIT");
     } catch (...) {
       rollback(lease.get());
       throw;
@@ -176,7 +178,47 @@ void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token
   }
 }
 
+// True when an idle connection has anything to read: the server closed it (a restart, an
+// idle timeout: a FATAL message, then EOF) or sent something unasked. Such a connection is
+// not trusted with a statement that commits in its exchange; replacing a live one costs a
+// reconnection, nothing else.
+bool suspect(PGconn* conn) {
+  pollfd p{PQsocket(conn), POLLIN, 0};
+  return poll(&p, 1, 0) != 0;
+}
+
 }  // namespace
+
+Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+                        const std::string& sql, const Params& params) {
+  if (token.empty()) throw AuthError("no API token");
+  for (int attempt = 0;; ++attempt) {
+    Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
+    // The statement commits in the exchange: a connection found dead after sending could have
+    // committed it, so stale ones are recognized before anything is sent (and replaced, with
+    // their idle siblings), never retried after.
+    if (attempt == 0 && suspect(lease.get())) {
+      lease.discard();
+      pool.drop_idle();
+      continue;
+    }
+    std::size_t failed = 0;
+    try {
+      std::vector<Result> r =
+          pipeline(lease.get(),
+                   {{"BEGIN", {}},
+                    {kSetTimeoutAndRole, {std::to_string(limits.statement_timeout_ms), token}},
+                    {sql.c_str(), params},
+                    {"COMMIT", {}}},
+                   &failed);
+      return std::move(r[2]);
+    } catch (const DbError& e) {
+      rollback(lease.get());
+      if (failed == 1 && e.sqlstate == "22023") throw AuthError("unknown or revoked API token");
+      throw;
+    }
+  }
+}
 
 Result Tx::exec(const std::string& sql, const Params& params) {
   std::vector<const char*> values;
@@ -187,13 +229,6 @@ Result Tx::exec(const std::string& sql, const Params& params) {
   ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw error_of(conn_, r.get());
   return r;
-}
-
-Result Tx::exec_and_commit(const std::string& sql, const Params& params) {
-  std::size_t failed = 0;
-  std::vector<Result> r = pipeline(conn_, {{sql.c_str(), params}, {"COMMIT", {}}}, &failed);
-  committed_ = true;
-  return std::move(r[0]);
 }
 
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,

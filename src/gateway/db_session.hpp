@@ -26,16 +26,10 @@ class Tx {
   explicit Tx(PGconn* conn) : conn_(conn) {}
   // Runs one statement, every value a bound parameter (NULL for nullopt); throws DbError.
   Result exec(const std::string& sql, const Params& params = {});
-  // Runs one statement and COMMIT in one round trip (libpq pipeline mode), for work that is a
-  // single statement; nothing may run after it. Throws DbError (the transaction is then
-  // rolled back by run_as_token, or was not committed).
-  Result exec_and_commit(const std::string& sql, const Params& params = {});
   PGconn* conn() const { return conn_; }
-  bool committed() const { return committed_; }
 
  private:
   PGconn* conn_;
-  bool committed_ = false;
 };
 
 struct DbLimits {
@@ -44,11 +38,18 @@ struct DbLimits {
 };
 
 // BEGIN; map the token to its role (mc.api_token_role) and set it for the transaction (the
-// same as SET LOCAL ROLE), in one round trip; work; COMMIT (unless work committed).
+// same as SET LOCAL ROLE), in one round trip; work; COMMIT.
 // Throws AuthError for an unknown token (nothing else ran), DbError for database errors
 // (the transaction is rolled back).
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
                   const std::function<void(Tx&)>& work);
+
+// BEGIN, the token's role, one statement, COMMIT, sent as one pipelined exchange: one round
+// trip. An unknown token stops the exchange at the role (nothing after it runs): AuthError.
+// Returns the statement's result; throws DbError (nothing was committed, unless the
+// connection broke after the COMMIT was sent: the outcome of a lost COMMIT is unknown).
+Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+                        const std::string& sql, const Params& params);
 
 // The same without a token, as the gateway's own login (unsubscribe links, metrics).
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work);
