@@ -204,17 +204,18 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& t
     }
     std::size_t failed = 0;
     try {
+      // No BEGIN or COMMIT: what the extended protocol runs up to a Sync without BEGIN is one
+      // implicit transaction, committed at the Sync (or rolled back, after an error); the
+      // role set in it lasts until then.
       std::vector<Result> r =
           pipeline(lease.get(),
-                   {{"BEGIN", {}},
-                    {kSetTimeoutAndRole, {std::to_string(limits.statement_timeout_ms), token}},
-                    {sql.c_str(), params},
-                    {"COMMIT", {}}},
+                   {{kSetTimeoutAndRole, {std::to_string(limits.statement_timeout_ms), token}},
+                    {sql.c_str(), params}},
                    &failed);
-      return std::move(r[2]);
+      return std::move(r[1]);
     } catch (const DbError& e) {
       rollback(lease.get());
-      if (failed == 1 && e.sqlstate == "22023") throw AuthError("unknown or revoked API token");
+      if (failed == 0 && e.sqlstate == "22023") throw AuthError("unknown or revoked API token");
       throw;
     }
   }

@@ -44,8 +44,8 @@ struct DbLimits {
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
                   const std::function<void(Tx&)>& work);
 
-// BEGIN, the token's role, one statement, COMMIT, sent as one pipelined exchange: one round
-// trip. An unknown token stops the exchange at the role (nothing after it runs): AuthError.
+// The token's role and one statement in one transaction, sent as one pipelined exchange: one
+// round trip. An unknown token stops the exchange at the role (nothing after it runs): AuthError.
 // Returns the statement's result; throws DbError (nothing was committed, unless the
 // connection broke after the COMMIT was sent: the outcome of a lost COMMIT is unknown).
 Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
