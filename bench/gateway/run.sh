@@ -87,7 +87,8 @@ sed "s/@TOKEN@/$token/g" "$HERE/soap_envelope.xml" | tr -d '\n' >"$work/soap.xml
 cp "$HERE/event.json" "$work/event.json"
 # Diagnostic (not a baseline): what the gateway asks of the database for one push, sent
 # directly by pgbench as the gateway's login: the token's role looked up and set, the push,
-# in one transaction (the gateway sends these in 2 round trips, pgbench in 4).
+# in one transaction (pgbench sends BEGIN and COMMIT too, 4 round trips; the gateway sends the
+# two statements in one pipelined exchange, one implicit transaction).
 {
   echo "BEGIN;"
   echo "SELECT pg_catalog.set_config('statement_timeout', '4000', true), pg_catalog.set_config('role', coalesce(mc.api_token_role('$token'), ''), true);"
