@@ -62,6 +62,24 @@ $(MC_INSTALL_SQL): sql/install.list sql/stitch.sh $(SQL_SOURCES)
 $(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: sql/upgrade/%.sql sql/stitch.sh $(SQL_SOURCES)
 	sql/stitch.sh step $< > $@
 
+# mc-gateway (src/gateway/) is built by CMake, not PGXS: `make` builds it in build/ (the tree
+# scripts/build.sh configures too; an existing cache keeps its build type), `make install`
+# copies it into $(bindir), pg_config --bindir, next to PostgreSQL's programs. WERROR=1 turns
+# on -DMC_WERROR for it as well. `make clean` leaves build/ alone.
+MC_CMAKE_FLAGS = $(if $(filter 1,$(WERROR)),-DMC_WERROR=ON)
+.PHONY: mc-gateway install-mc-gateway uninstall-mc-gateway
+all: mc-gateway
+mc-gateway:
+	cmake -S . -B build $(MC_CMAKE_FLAGS) >/dev/null
+	cmake --build build --target mc-gateway -j$$(nproc)
+install: install-mc-gateway
+install-mc-gateway: mc-gateway
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) build/mc-gateway '$(DESTDIR)$(bindir)/mc-gateway'
+uninstall: uninstall-mc-gateway
+uninstall-mc-gateway:
+	rm -f '$(DESTDIR)$(bindir)/mc-gateway'
+
 .PHONY: format
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'test/*.cpp' 'bench/*.cpp' 'fuzz/*.cpp')

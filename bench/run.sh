@@ -13,6 +13,7 @@ run "$BENCH/render/run.sh"
 run "$BENCH/processing/run.sh"
 run "$BENCH/latency/run.sh"
 run "$BENCH/archiving/run.sh"
+run "$BENCH/gateway/run.sh"     # ~5 minutes
 run "$BENCH/xmin_horizon/run.sh"   # ~10 minutes
 run "$BENCH/bloat/run.sh"          # ~22 minutes
 run "$BENCH/crash_loop/run.sh"     # 100 crashes, a few minutes (passes or fails, measures nothing)

@@ -1,6 +1,14 @@
 #include "gateway/db_session.hpp"
 
+#include <poll.h>
+
 #include <chrono>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <libpq-events.h>
 
 #include "gateway/db_error.hpp"
 
@@ -26,29 +34,140 @@ DbError error_of(PGconn* conn, const PGresult* r) {
 // Leaves the connection idle whatever happened; a connection that cannot be rolled back is
 // dropped by the pool (its transaction status is not idle).
 void rollback(PGconn* conn) {
+  if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF) return;  // broken mid-pipeline: dropped
   if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-void in_transaction(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work) {
+struct Statement {
+  const char* sql;
+  Params params;
+};
+
+// The statements a connection has prepared (text -> name), kept with the PGconn itself as
+// libpq instance data, so that it goes when the connection goes (PGEVT_CONNDESTROY).
+struct Prepared {
+  std::unordered_map<std::string, std::string> names;
+  unsigned long next = 0;  // never reused on a connection, whatever became of a Parse
+};
+
+int prepared_events(PGEventId id, void* info, void*) {
+  if (id == PGEVT_CONNDESTROY) {
+    auto* e = static_cast<PGEventConnDestroy*>(info);
+    delete static_cast<Prepared*>(PQinstanceData(e->conn, prepared_events));
+  }
+  return 1;
+}
+
+Prepared& prepared_of(PGconn* conn) {
+  auto* p = static_cast<Prepared*>(PQinstanceData(conn, prepared_events));
+  if (p) return *p;
+  if (!PQregisterEventProc(conn, prepared_events, "mcgw prepared statements", nullptr))
+    throw DbError("XX000", "cannot register a libpq event procedure", "");
+  p = new Prepared();
+  PQsetInstanceData(conn, prepared_events, p);
+  return *p;
+}
+
+// Sends the statements as one pipelined exchange (one round trip: libpq pipeline mode, one
+// Sync at the end) and returns their results in order. Each statement is prepared on its
+// connection the first time it is sent there, in the same exchange, and only executed after
+// that: the server parses and plans it once per connection (pgbench -M prepared does the
+// same). If one fails, those after it do not run (PostgreSQL skips them up to the Sync) and
+// DbError is thrown with *failed its index. A connection that broke is left in pipeline
+// mode, so the pool drops it.
+std::vector<Result> pipeline(PGconn* conn, const std::vector<Statement>& statements,
+                             std::size_t* failed) {
+  *failed = 0;
+  Prepared& prepared = prepared_of(conn);
+  if (!PQenterPipelineMode(conn)) throw error_of(conn, nullptr);
+  std::vector<const char*> values;
+  std::vector<std::string> preparing(statements.size());  // the name, when sent a Parse
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const Statement& s = statements[i];
+    values.clear();
+    for (const auto& p : s.params) values.push_back(p ? p->c_str() : nullptr);
+    auto known = prepared.names.find(s.sql);
+    std::string name;
+    if (known != prepared.names.end()) {
+      name = known->second;
+    } else {
+      name = "mcgw_" + std::to_string(prepared.next++);
+      if (!PQsendPrepare(conn, name.c_str(), s.sql, static_cast<int>(values.size()), nullptr))
+        throw error_of(conn, nullptr);
+      preparing[i] = name;
+    }
+    if (!PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(),
+                             nullptr, nullptr, 0))
+      throw error_of(conn, nullptr);
+  }
+  if (!PQpipelineSync(conn)) throw error_of(conn, nullptr);
+  std::vector<Result> results;
+  std::optional<DbError> error;
+  // One result (then a null one) per Parse and per execution, in the order sent.
+  auto next = [&](std::size_t i) {
+    Result r(PQgetResult(conn));
+    if (!r) throw error_of(conn, nullptr);
+    ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_FATAL_ERROR && PQstatus(conn) != CONNECTION_OK) throw error_of(conn, r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED && !error) {
+      error = error_of(conn, r.get());
+      *failed = i;
+    }
+    Result end(PQgetResult(conn));
+    if (end) throw DbError("XX000", "unexpected result in a pipeline", "");
+    return r;
+  };
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (!preparing[i].empty()) {
+      Result p = next(i);
+      if (PQresultStatus(p.get()) == PGRES_COMMAND_OK)
+        prepared.names[statements[i].sql] = preparing[i];
+    }
+    results.push_back(next(i));
+  }
+  Result sync(PQgetResult(conn));
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(conn))
+    throw error_of(conn, sync.get());
+  if (error) throw *error;
+  return results;
+}
+
+// With a token: BEGIN, then one statement that sets the statement timeout and the token's
+// role for the transaction, in one round trip. set_config('role', r, true) is what SET LOCAL
+// ROLE r does (the same membership check; the name is a value, never parsed as SQL). An
+// unknown token gives '' as the role name, which PostgreSQL refuses (22023, no such role),
+// so the pipeline stops there and nothing runs as the gateway's own login.
+const char* const kSetTimeout = "SELECT pg_catalog.set_config('statement_timeout', $1, true)";
+const char* const kSetTimeoutAndRole =
+    "SELECT pg_catalog.set_config('statement_timeout', $1, true), "
+    "pg_catalog.set_config('role', coalesce(mc.api_token_role($2), ''), true)";
+
+void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token,
+                    const std::function<void(Tx&)>& work) {
+  std::vector<Statement> begin{
+      {"BEGIN", {}},
+      {token ? kSetTimeoutAndRole : kSetTimeout, {std::to_string(limits.statement_timeout_ms)}}};
+  if (token) begin[1].params.emplace_back(*token);
   for (int attempt = 0;; ++attempt) {
     Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
     Tx tx(lease.get());
+    std::size_t failed = 0;
     try {
-      tx.exec("BEGIN");
-    } catch (const DbError&) {
+      pipeline(lease.get(), begin, &failed);
+    } catch (const DbError& e) {
       // A pooled connection that the server closed while it was idle (a restart, an idle
-      // timeout) fails on its first statement. Nothing has run yet, so one retry on a fresh
+      // timeout) fails on its first exchange. Nothing has run, so one retry on a fresh
       // connection is safe; its idle siblings are most likely stale too.
       if (attempt == 0 && PQstatus(lease.get()) != CONNECTION_OK) {
         pool.drop_idle();
         continue;
       }
+      rollback(lease.get());
+      if (token && failed == 1 && e.sqlstate == "22023")
+        throw AuthError("unknown or revoked API token");
       throw;
     }
     try {
-      // A value, not an identifier: set_config binds it as a parameter.
-      tx.exec("SELECT pg_catalog.set_config('statement_timeout', $1, true)",
-              {std::to_string(limits.statement_timeout_ms)});
       work(tx);
       tx.exec("COMMIT");
     } catch (...) {
@@ -59,9 +178,50 @@ void in_transaction(Pool& pool, const DbLimits& limits, const std::function<void
   }
 }
 
+// True when an idle connection has anything to read: the server closed it (a restart, an
+// idle timeout: a FATAL message, then EOF) or sent something unasked. Such a connection is
+// not trusted with a statement that commits in its exchange; replacing a live one costs a
+// reconnection, nothing else.
+bool suspect(PGconn* conn) {
+  pollfd p{PQsocket(conn), POLLIN, 0};
+  return poll(&p, 1, 0) != 0;
+}
+
 }  // namespace
 
-Result Tx::exec(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+                        const std::string& sql, const Params& params) {
+  if (token.empty()) throw AuthError("no API token");
+  for (int attempt = 0;; ++attempt) {
+    Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
+    // The statement commits in the exchange: a connection found dead after sending could have
+    // committed it, so stale ones are recognized before anything is sent (and replaced, with
+    // their idle siblings), never retried after.
+    if (attempt == 0 && suspect(lease.get())) {
+      lease.discard();
+      pool.drop_idle();
+      continue;
+    }
+    std::size_t failed = 0;
+    try {
+      // No BEGIN or COMMIT: what the extended protocol runs up to a Sync without BEGIN is one
+      // implicit transaction, committed at the Sync (or rolled back, after an error); the
+      // role set in it lasts until then.
+      std::vector<Result> r =
+          pipeline(lease.get(),
+                   {{kSetTimeoutAndRole, {std::to_string(limits.statement_timeout_ms), token}},
+                    {sql.c_str(), params}},
+                   &failed);
+      return std::move(r[1]);
+    } catch (const DbError& e) {
+      rollback(lease.get());
+      if (failed == 0 && e.sqlstate == "22023") throw AuthError("unknown or revoked API token");
+      throw;
+    }
+  }
+}
+
+Result Tx::exec(const std::string& sql, const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -75,23 +235,11 @@ Result Tx::exec(const std::string& sql, const std::vector<std::optional<std::str
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
                   const std::function<void(Tx&)>& work) {
   if (token.empty()) throw AuthError("no API token");
-  in_transaction(pool, limits, [&](Tx& tx) {
-    Result role = tx.exec("SELECT mc.api_token_role($1)", {token});
-    if (PQntuples(role.get()) != 1 || PQgetisnull(role.get(), 0, 0))
-      throw AuthError("unknown or revoked API token");
-    // SET ROLE takes no parameters: the name is quoted as an identifier by libpq.
-    std::string name = PQgetvalue(role.get(), 0, 0);
-    char* quoted = PQescapeIdentifier(tx.conn(), name.c_str(), name.size());
-    if (!quoted) throw DbError("XX000", "cannot quote a role name", "");
-    std::string set_role = std::string("SET LOCAL ROLE ") + quoted;
-    PQfreemem(quoted);
-    tx.exec(set_role);
-    work(tx);
-  });
+  in_transaction(pool, limits, &token, work);
 }
 
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work) {
-  in_transaction(pool, limits, work);
+  in_transaction(pool, limits, nullptr, work);
 }
 
 }  // namespace mcgw

@@ -19,11 +19,13 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
+using Params = std::vector<std::optional<std::string>>;
+
 class Tx {
  public:
   explicit Tx(PGconn* conn) : conn_(conn) {}
   // Runs one statement, every value a bound parameter (NULL for nullopt); throws DbError.
-  Result exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  Result exec(const std::string& sql, const Params& params = {});
   PGconn* conn() const { return conn_; }
 
  private:
@@ -35,11 +37,19 @@ struct DbLimits {
   int pool_wait_ms;
 };
 
-// BEGIN; map the token to its role (mc.api_token_role); SET LOCAL ROLE; work; COMMIT.
+// BEGIN; map the token to its role (mc.api_token_role) and set it for the transaction (the
+// same as SET LOCAL ROLE), in one round trip; work; COMMIT.
 // Throws AuthError for an unknown token (nothing else ran), DbError for database errors
 // (the transaction is rolled back).
 void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
                   const std::function<void(Tx&)>& work);
+
+// The token's role and one statement in one transaction, sent as one pipelined exchange: one
+// round trip. An unknown token stops the exchange at the role (nothing after it runs): AuthError.
+// Returns the statement's result; throws DbError (nothing was committed, unless the
+// connection broke after the COMMIT was sent: the outcome of a lost COMMIT is unknown).
+Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+                        const std::string& sql, const Params& params);
 
 // The same without a token, as the gateway's own login (unsubscribe links, metrics).
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work);

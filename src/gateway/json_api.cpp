@@ -43,16 +43,14 @@ void push(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   apply_idempotency_key(body, req.get_header_value("Idempotency-Key"));
   std::vector<std::string> ids;
   try {
-    run_as_token(*ctx.pool, ctx.limits(), request_token(req), [&](Tx& tx) {
-      std::string doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
-      Result r = body.is_array()
-                     ? tx.exec(
-                           "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                           "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
-                           {doc, queue})
-                     : tx.exec("SELECT mc.push_event($1::jsonb, $2)::text", {doc, queue});
-      for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
-    });
+    std::string doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    Result r =
+        run_one_as_token(*ctx.pool, ctx.limits(), request_token(req),
+                         body.is_array() ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                                           "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
+                                         : "SELECT mc.push_event($1::jsonb, $2)::text",
+                         {doc, queue});
+    for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
   } catch (const AuthError& e) {
     res.set_header("WWW-Authenticate", "Bearer");
     return send_problem(res, {401, e.what(), "", std::nullopt, std::nullopt});

@@ -39,8 +39,11 @@ Pool::Lease Pool::acquire(std::chrono::milliseconds wait) {
   return Lease(this, c);
 }
 
-void Pool::release(PGconn* conn) {
-  bool reusable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+void Pool::release(PGconn* conn, bool discard) {
+  // A connection left in pipeline mode broke in the middle of an exchange: never reused.
+  bool reusable = !discard && PQstatus(conn) == CONNECTION_OK &&
+                  PQtransactionStatus(conn) == PQTRANS_IDLE &&
+                  PQpipelineStatus(conn) == PQ_PIPELINE_OFF;
   if (!reusable) PQfinish(conn);
   std::lock_guard<std::mutex> lock(mutex_);
   --leased_;

@@ -25,18 +25,22 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, PGconn* conn) : pool_(pool), conn_(conn) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) {
+    Lease(Lease&& other) noexcept
+        : pool_(other.pool_), conn_(other.conn_), discard_(other.discard_) {
       other.conn_ = nullptr;
     }
     Lease(const Lease&) = delete;
     ~Lease() {
-      if (conn_) pool_->release(conn_);
+      if (conn_) pool_->release(conn_, discard_);
     }
     PGconn* get() const { return conn_; }
+    // Closes the connection when the lease ends instead of returning it to the pool.
+    void discard() { discard_ = true; }
 
    private:
     Pool* pool_;
     PGconn* conn_;
+    bool discard_ = false;
   };
 
   // Throws DbError (SQLSTATE 08001 or 53300) when no connection can be had in `wait`.
@@ -50,7 +54,7 @@ class Pool {
   std::size_t open() const;
 
  private:
-  void release(PGconn* conn);
+  void release(PGconn* conn, bool discard);
 
   std::string conninfo_;
   std::size_t size_;

@@ -48,14 +48,12 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
   nlohmann::json docs = nlohmann::json::array();
   for (pugi::xml_node e : elements) docs.push_back(event_document(e));
   std::vector<std::string> ids;
-  run_as_token(*ctx.pool, ctx.limits(), token, [&](Tx& tx) {
-    Result r = many ? tx.exec(
-                          "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                          "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
-                          {dump(docs), queue})
-                    : tx.exec("SELECT mc.push_event($1::jsonb, $2)::text", {dump(docs[0]), queue});
-    for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
-  });
+  Result r = run_one_as_token(*ctx.pool, ctx.limits(), token,
+                              many ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                                     "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
+                                   : "SELECT mc.push_event($1::jsonb, $2)::text",
+                              {many ? dump(docs) : dump(docs[0]), queue});
+  for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
   if (ids.empty()) throw DbError("XX000", "the database returned no event id", "");
   res.set_content(
       many ? push_events_response(call.schema, ids) : push_event_response(call.schema, ids[0]),
