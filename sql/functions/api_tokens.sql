@@ -51,14 +51,21 @@ COMMENT ON FUNCTION mc.revoke_api_token(text) IS
 
 -- The gateway's lookup: the role a token maps to, or NULL (unknown token, dropped role, or a
 -- role that has become a superuser). SECURITY DEFINER: the gateway never reads mc.api_token.
+-- PL/pgSQL, not SQL: a SQL function with SET clauses is planned again on every call (about half
+-- the cost of a gateway push, bench/README.md "Gateway"); PL/pgSQL keeps the plan per session.
 CREATE OR REPLACE FUNCTION mc.api_token_role(token text) RETURNS name
-LANGUAGE sql STABLE STRICT SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, mc, pg_temp
 AS $$
-  SELECT r.rolname
+DECLARE
+  found name;
+BEGIN
+  SELECT r.rolname INTO found
   FROM mc.api_token t
   JOIN pg_catalog.pg_roles r ON r.rolname = t.role_name
-  WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND NOT r.rolsuper
+  WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND NOT r.rolsuper;
+  RETURN found;
+END
 $$;
 REVOKE ALL ON FUNCTION mc.api_token_role(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mc.api_token_role(text) TO mc_gateway;
