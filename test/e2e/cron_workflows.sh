@@ -14,8 +14,8 @@ q "SELECT mc.create_template('order', 'order_confirmed', 'email', subject => 'Or
 q "SELECT mc.publish_template('order')"
 
 [ "$(q "SELECT string_agg(w, ',' ORDER BY w) FROM mc.start_workflows() w")" = \
-  "batchEventsProcessing,mcCleanup,mcCronHistoryPurge,mcPublicationRetry,rtEventsProcessing,updateEventsStatus" ]
-echo "ok - mc.start_workflows() created the six jobs"
+  "batchEventsProcessing,mcCleanup,mcCronHistoryPurge,mcPublicationRetry,mcSenders,rtEventsProcessing,updateEventsStatus" ]
+echo "ok - mc.start_workflows() created the seven jobs"
 
 q "SELECT count(*) FROM mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed', 'email', format('rt%s@example.com', g), 'ctx', jsonb_build_object('id', g, 'name', 'N'))) FROM generate_series(1, 200) g), 'rt')" >/dev/null
 q "SELECT count(*) FROM mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed', 'email', format('b%s@example.com', g), 'ctx', jsonb_build_object('id', g, 'name', 'N'))) FROM generate_series(1, 2000) g), 'batch')" >/dev/null
@@ -42,6 +42,6 @@ wait_for "SELECT count(*) = 2201 FROM mc.delivery_log" 1 "exactly one delivery-l
 
 # The three processing workflows (0.2.0's other jobs may have run too, or not yet).
 wait_for "SELECT count(*) = 3 FROM mc.workflow_status WHERE workflow IN ('batchEventsProcessing', 'updateEventsStatus') AND last_status = 'succeeded' OR workflow = 'rtEventsProcessing'" 5 "mc.workflow_status shows the runs"
-[ "$(q "SELECT count(*) FROM mc.stop_workflows()")" = 6 ]
+[ "$(q "SELECT count(*) FROM mc.stop_workflows()")" = 7 ]
 [ "$(q "SELECT count(*) FROM cron.job WHERE jobname = ANY (mc._workflow_jobs())")" = 0 ]
 echo "ok - mc.stop_workflows() removed them"
