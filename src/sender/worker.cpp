@@ -182,6 +182,18 @@ bool slot_still_ours(Worker& w) {
   return ours;
 }
 
+// Whether the extension is still installed in the worker's database (after a failed claim).
+bool extension_present(Worker& w) {
+  bool present = true;
+  guarded(w, "check extension", [&] {
+    begin_transaction("mc sender: check");
+    auto r = query_text("SELECT to_regclass('mc.sender_worker') IS NOT NULL", {});
+    commit_transaction();
+    present = r && *r == "t";
+  });
+  return present;
+}
+
 void release(Worker& w) {
   guarded(w, "release", [&] {
     begin_transaction("mc sender: release");
@@ -226,8 +238,13 @@ void step(Worker& w) {
     pg::call([] { ProcessConfigFile(PGC_SIGHUP); });
   }
   if (!w.stopping && now >= w.pause_until_ms &&
-      (w.want_claim || now - w.last_claim_ms >= kClaimEveryMs))
-    guarded(w, "claim", [&] { claim(w); });
+      (w.want_claim || now - w.last_claim_ms >= kClaimEveryMs) &&
+      !guarded(w, "claim", [&] { claim(w); }) && !extension_present(w)) {
+    // DROP EXTENSION: nothing left to work for; exit 0 (no restart).
+    w.stopping = true;
+    w.exit_code = 0;
+    w.drain_until_ms = now;
+  }
 
   auto& done = w.dispatcher.outcomes();
   if (!done.empty()) {
