@@ -8,7 +8,7 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
 ms() { date +%s%3N; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Servers: smtp-sink (as root it needs -u), nginx-light (config of design/delivery.md section 7).
@@ -31,23 +31,23 @@ q "SELECT mc.create_template('mail', 'mail', 'email', sender => 'bench@example.t
 q "SELECT mc.publish_template('mail')" >/dev/null
 q "SELECT mc.create_template('hook', 'hook', 'webhook', webhook_url => 'http://127.0.0.1:8088/hook', body_text => '{\"n\":{{ctx.n}},\"pad\":\"0123456789012345678901234567890123456789\"}')" >/dev/null
 q "SELECT mc.publish_template('hook')" >/dev/null
-q "SELECT mc.create_provider('sink', 'email', 'smtp', 'smtp://127.0.0.1:2525', '{\"starttls\":\"off\",\"max_connections\":8,\"max_messages_per_connection\":1000000,\"helo\":\"bench.test\"}')"
-q "SELECT mc.create_provider('nginx', 'webhook', 'http', NULL, '{\"max_connections\":8}')"
-q "SELECT mc.set_provider_secret('nginx', 'k')"
+q "SELECT mc.create_provider('sink', 'email', 'smtp', 'smtp://127.0.0.1:2525', '{\"starttls\":\"off\",\"max_connections\":8,\"max_messages_per_connection\":1000000,\"helo\":\"bench.test\"}')" >/dev/null
+q "SELECT mc.create_provider('nginx', 'webhook', 'http', NULL, '{\"max_connections\":8}')" >/dev/null
+q "SELECT mc.set_provider_secret('nginx', 'k')" >/dev/null
 q "UPDATE mc.settings SET sender_workers = 1"
 q "SELECT mc._ensure_senders()" >/dev/null
 
 prepare() {  # prepare CHANNEL TYPE: n pending messages, not routed yet
-  q "SELECT mc.route_channel('$1', NULL)"
-  q "TRUNCATE mc.batch_event, mc.rt_event, mc.delivery_log"
+  q "SELECT mc.route_channel('$1', NULL)" >/dev/null
+  q "TRUNCATE mc.batch_event, mc.rt_event, mc.delivery_log" >/dev/null
   q "SELECT count(*) FROM mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', '$2', 'wishedChannel', '$1', 'email', format('u%s@example.org', g), 'ctx', jsonb_build_object('n', g))) FROM generate_series(1, $n) g), 'batch')" >/dev/null
   until [ "$(q "SELECT mc.batch_events_processing(5000)")" = 0 ]; do :; done
-  q "VACUUM ANALYZE mc.delivery_log" ; q "CHECKPOINT"
+  q "VACUUM ANALYZE mc.delivery_log" >/dev/null; q "CHECKPOINT" >/dev/null
 }
 ours() {  # ours CHANNEL PROVIDER -> messages per second (route, then until every one is recorded)
   local t0 t1
   t0=$(ms)
-  q "SELECT mc.route_channel('$1', '$2')"
+  q "SELECT mc.route_channel('$1', '$2')" >/dev/null
   until [ "$(q "SELECT count(*) FROM mc.delivery_log WHERE status = 'pending'")" = 0 ]; do sleep 0.05; done
   t1=$(ms)
   [ "$(q "SELECT count(*) FROM mc.delivery_log WHERE status = 'sent'")" = "$n" ] || { echo "not every message sent" >&2; q "SELECT status, failure_reason, count(*) FROM mc.delivery_log GROUP BY 1, 2" >&2; exit 1; }
@@ -73,10 +73,10 @@ e_ours=() e_base=() h_ours=() h_base=()
 for i in $(seq 1 "$runs"); do
   prepare email mail
   if [ $((i % 2)) = 1 ]; then e_ours+=("$(ours email sink)"); e_base+=("$(smtp_source)"); else e_base+=("$(smtp_source)"); e_ours+=("$(ours email sink)"); fi
-  q "SELECT mc.route_channel('email', NULL)"
+  q "SELECT mc.route_channel('email', NULL)" >/dev/null
   prepare webhook hook
   if [ $((i % 2)) = 1 ]; then h_ours+=("$(ours webhook nginx)"); h_base+=("$(wrk_rate)"); else h_base+=("$(wrk_rate)"); h_ours+=("$(ours webhook nginx)"); fi
-  q "SELECT mc.route_channel('webhook', NULL)"
+  q "SELECT mc.route_channel('webhook', NULL)" >/dev/null
   echo "run $i: email ours ${e_ours[-1]}/s smtp-source ${e_base[-1]}/s; webhook ours ${h_ours[-1]}/s wrk ${h_base[-1]}/s" >&2
 done
 eo=$(printf '%s\n' "${e_ours[@]}" | median); eb=$(printf '%s\n' "${e_base[@]}" | median)
@@ -93,8 +93,8 @@ echo "Runs: email ours ${e_ours[*]}; smtp-source ${e_base[*]}; webhook ours ${h_
 /usr/bin/python3 bench/sender/stamp_smtp.py --out "$work/stamps.txt" --port 2527 >"$work/stamp.out" 2>&1 & pids+=($!)
 stamp_pid=$!
 for _ in $(seq 1 100); do grep -q READY "$work/stamp.out" && break; sleep 0.1; done
-q "SELECT mc.create_provider('stamp', 'email', 'smtp', 'smtp://127.0.0.1:2527', '{\"starttls\":\"off\",\"max_connections\":4,\"helo\":\"bench.test\"}')"
-q "SELECT mc.route_channel('email', 'stamp')"
+q "SELECT mc.create_provider('stamp', 'email', 'smtp', 'smtp://127.0.0.1:2527', '{\"starttls\":\"off\",\"max_connections\":4,\"helo\":\"bench.test\"}')" >/dev/null
+q "SELECT mc.route_channel('email', 'stamp')" >/dev/null
 q "TRUNCATE mc.batch_event, mc.rt_event, mc.delivery_log"
 q "SELECT count(*) FROM mc.start_workflows()" >/dev/null
 echo "waiting for the first pg_cron tick of rtEventsProcessing..." >&2

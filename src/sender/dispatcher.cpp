@@ -107,11 +107,11 @@ void Dispatcher::configure(const std::string& config_json) {
                                              j.contains("options") ? j["options"].dump() : "{}");
     if (p->cfg.kind == delivery::ProviderKind::Smtp) {
       p->smtp = std::make_unique<delivery::SmtpSender>(p->cfg.smtp, p->secret);
-      p->capacity = p->cfg.smtp.max_connections * 4;
+      p->capacity = p->cfg.smtp.max_connections * 32;
     } else {
       p->http = std::make_unique<delivery::HttpSender>(p->cfg.http);
       p->request = std::make_unique<delivery::HttpRequestTemplate>(p->cfg.http);
-      p->capacity = p->cfg.http.max_connections * 4;
+      p->capacity = p->cfg.http.max_connections * 32;
     }
     next[p->channel] = std::move(p);
   }
@@ -127,6 +127,14 @@ void Dispatcher::claim_limits(std::vector<std::string>& channels, std::vector<in
   for (const auto& [channel, p] : providers_) {
     channels.push_back(channel);
     limits.push_back(std::max(0, p->capacity - static_cast<int>(p->pending.size())));
+  }
+}
+
+void Dispatcher::capacity(int& free, int& total) const {
+  free = total = 0;
+  for (const auto& [channel, p] : providers_) {
+    total += p->capacity;
+    free += std::max(0, p->capacity - static_cast<int>(p->pending.size()));
   }
 }
 

@@ -47,6 +47,8 @@ class Dispatcher {
 
   // Channels routed to a provider and how many more messages each may take now.
   void claim_limits(std::vector<std::string>& channels, std::vector<int>& limits) const;
+  // Free and total capacity over every routed provider.
+  void capacity(int& free, int& total) const;
   // Hands the claimed messages (JSON array text) to their providers.
   void dispatch(const std::string& messages_json);
 

@@ -62,8 +62,8 @@ std::int64_t now_ms() {
 }
 
 constexpr int kClaimEveryMs = 1000;  // also without a wake-up (deferred messages come due)
-constexpr int kRecordBatch = 64;     // outcomes per record transaction at most...
-constexpr int kRecordDelayMs = 5;    // ...or once the oldest waited this long
+constexpr int kRecordBatch = 256;    // outcomes per record transaction at most...
+constexpr int kRecordDelayMs = 20;   // ...or once the oldest waited this long
 constexpr int kErrorPauseMs = 1000;  // after a failed step
 constexpr int kDrainMs = 2000;       // SIGTERM: how long in-flight transfers may finish
 
@@ -75,7 +75,8 @@ struct Worker {
   std::int64_t first_unrecorded_ms = 0;
   std::int64_t last_claim_ms = 0;
   std::int64_t pause_until_ms = 0;
-  bool want_claim = true;
+  bool want_claim = true;  // woken, or due: claim at the next step
+  bool backlog = false;    // the last claim took all it asked for: more is pending
   bool stopping = false;
   int exit_code = 1;
   std::int64_t drain_until_ms = 0;
@@ -141,14 +142,23 @@ void claim(Worker& w) {
     w.drain_until_ms = now_ms() + kDrainMs;
     return;
   }
-  std::size_t before = w.dispatcher.in_flight();
+  std::size_t before = w.dispatcher.in_flight() + w.dispatcher.outcomes().size();
   w.dispatcher.dispatch(*messages);
   int wanted = 0;
   for (int l : limits) wanted += l;
-  // A full claim: there is more, claim again at once.
-  if (wanted > 0 && w.dispatcher.in_flight() + w.dispatcher.outcomes().size() >=
-                        before + static_cast<std::size_t>(wanted))
-    w.want_claim = true;
+  // A full claim: more is pending; claim again as soon as half the capacity is free.
+  w.backlog = wanted > 0 && w.dispatcher.in_flight() + w.dispatcher.outcomes().size() >=
+                                before + static_cast<std::size_t>(wanted);
+}
+
+// Whether to claim now: woken, due (every second), or a backlog and room for it.
+bool claim_due(Worker& w, std::int64_t now) {
+  if (w.stopping || now < w.pause_until_ms) return false;
+  if (w.want_claim || now - w.last_claim_ms >= kClaimEveryMs) return true;
+  if (!w.backlog) return false;
+  int free, total;
+  w.dispatcher.capacity(free, total);
+  return free * 2 >= total;
 }
 
 void record_batch(Worker& w, const std::vector<Outcome>& batch) {
@@ -237,9 +247,7 @@ void step(Worker& w) {
     ConfigReloadPending = false;
     pg::call([] { ProcessConfigFile(PGC_SIGHUP); });
   }
-  if (!w.stopping && now >= w.pause_until_ms &&
-      (w.want_claim || now - w.last_claim_ms >= kClaimEveryMs) &&
-      !guarded(w, "claim", [&] { claim(w); }) && !extension_present(w)) {
+  if (claim_due(w, now) && !guarded(w, "claim", [&] { claim(w); }) && !extension_present(w)) {
     // DROP EXTENSION: nothing left to work for; exit 0 (no restart).
     w.stopping = true;
     w.exit_code = 0;
@@ -264,7 +272,7 @@ void step(Worker& w) {
   long timeout = kClaimEveryMs - (now - w.last_claim_ms);
   if (curl_timeout >= 0 && curl_timeout < timeout) timeout = curl_timeout;
   if (!w.unrecorded.empty() && timeout > kRecordDelayMs) timeout = kRecordDelayMs;
-  if (w.want_claim && now >= w.pause_until_ms) timeout = 0;
+  if (claim_due(w, now)) timeout = 0;
   if (w.stopping) timeout = std::min<long>(timeout, 50);
   if (timeout < 0) timeout = 0;
 
@@ -338,6 +346,10 @@ void mc_sender_main(Datum arg) {
   char name[64];
   std::snprintf(name, sizeof name, "mc sender %d", slot);
   pgstat_report_appname(name);
+  // The worker's commits do not wait for the WAL flush: a claim or an outcome lost in a crash
+  // (the last ~200 ms, wal_writer_delay) leaves its message pending, sent again: at-least-once
+  // delivery, as for messages in flight; outcomes are still recorded once (lease tokens).
+  SetConfigOption("synchronous_commit", "off", PGC_USERSET, PGC_S_OVERRIDE);
   // libcurl's global state (OpenSSL included), once per process, before any handle.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     ereport(FATAL, (errmsg("mc sender: curl_global_init failed")));
