@@ -10,6 +10,7 @@
 #   - webhooks signed (X-MC-Signature verified), 429/500 deferred, 400 failed;
 #   - a provider that is down defers its messages and never holds up another channel;
 #   - pg_terminate_backend of a worker: back within a minute; stop_workflows: gone for good;
+#   - a DKIM-signed email verifies (canonicalization in Python, RSA by openssl);
 #   - kill -9 of a worker and of the postmaster mid-send, MC_SENDER_KILLS cycles (default 5):
 #     every message ends sent or failed, none lost; duplicates only for messages in flight.
 set -euo pipefail
@@ -185,6 +186,66 @@ wait_for "SELECT status = 'pending' AND failure_reason IS NOT NULL AND lease_tok
 wait_for "SELECT state = 'failing' AND deferred_1h >= 1 AND last_error IS NOT NULL FROM mc.provider_status WHERE provider = 'down'" 2 "mc.provider_status shows it failing"
 q "SELECT mc.route_channel('sms', NULL)"
 echo "# mc.provider_status:"; psql -X -c "SELECT * FROM mc.provider_status ORDER BY provider"
+
+# DKIM: a provider with a key signs (libopendkim); the signature is verified below without it.
+openssl genrsa -out "$dir/dkim.pem" 2048 2>/dev/null
+q "SELECT mc.create_provider('signed', 'email', 'smtp', 'smtp://127.0.0.1:$sport', '{\"starttls\":\"off\",\"dkim_domain\":\"example.test\",\"dkim_selector\":\"s1\"}')"
+echo "SELECT mc.set_provider_secret('signed:dkim', :'pem')" | psql -X -q -v ON_ERROR_STOP=1 -v pem="$(cat "$dir/dkim.pem")" >/dev/null
+q "SELECT mc.route_channel('email', 'signed')"
+push welcome okdkim@example.org >/dev/null
+q "SELECT mc.rt_events_processing()" >/dev/null
+wait_for "SELECT status = 'sent' FROM mc.delivery_log WHERE address = 'okdkim@example.org'" 10 "sent through the DKIM provider"
+openssl rsa -in "$dir/dkim.pem" -pubout -out "$dir/dkim.pub.pem" 2>/dev/null
+# Verified independently of libopendkim: relaxed/relaxed canonicalization (RFC 6376 3.4) in
+# Python, the RSA-SHA256 signature checked by openssl.
+"$py" - "$dir/mail" "$dir/dkim.pub.pem" "$dir" <<'PY'
+import base64, glob, hashlib, re, subprocess, sys
+def fields(head):
+    out = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and out:
+            out[-1] += b"\r\n" + line
+        else:
+            out.append(line)
+    return out
+def relaxed(field):
+    name, value = field.split(b":", 1)
+    value = re.sub(rb"[ \t]+", b" ", value.replace(b"\r\n", b"")).strip()
+    return name.strip().lower() + b":" + value
+for f in glob.glob(sys.argv[1] + "/*.eml"):
+    raw = open(f, "rb").read()
+    head, body = raw.split(b"\r\n\r\n", 1)
+    if b"okdkim@example.org" not in head:
+        continue
+    fs = fields(head)
+    assert fs[0].lower().startswith(b"dkim-signature:"), fs[0][:60]
+    sig = fs[0]
+    tags = dict((k.strip(), v.strip()) for k, v in (t.split(b"=", 1) for t in re.sub(rb"\s+", b"", sig.split(b":", 1)[1]).split(b";") if t))
+    assert tags[b"d"] == b"example.test" and tags[b"s"] == b"s1" and tags[b"a"] == b"rsa-sha256", tags
+    lines = [re.sub(rb"[ \t]+", b" ", l).rstrip() for l in body.split(b"\r\n")]
+    cbody = b"\r\n".join(lines).rstrip(b"\r\n")
+    cbody = cbody + b"\r\n" if cbody else b""
+    assert base64.b64encode(hashlib.sha256(cbody).digest()) == tags[b"bh"], "body hash"
+    used = {}
+    data = b""
+    for h in tags[b"h"].split(b":"):
+        cands = [x for x in fs[1:] if x.split(b":", 1)[0].strip().lower() == h.lower()]
+        n = used.get(h.lower(), 0)
+        if n < len(cands):
+            data += relaxed(cands[len(cands) - 1 - n]) + b"\r\n"
+        used[h.lower()] = n + 1
+    data += re.sub(rb"b=[^;]*$", b"b=", relaxed(sig))
+    open(sys.argv[3] + "/dkim.data", "wb").write(data)
+    open(sys.argv[3] + "/dkim.sig", "wb").write(base64.b64decode(tags[b"b"]))
+    r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", sys.argv[2], "-signature",
+                        sys.argv[3] + "/dkim.sig", sys.argv[3] + "/dkim.data"], capture_output=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    print("ok - the email carries a DKIM-Signature (rsa-sha256, d=example.test, s=s1) that verifies")
+    break
+else:
+    raise SystemExit("no mail for okdkim@example.org")
+PY
+q "SELECT mc.route_channel('email', 'relay')"
 
 # pg_terminate_backend: the worker comes back (bgw_restart_time; the mcSenders job).
 old=$(sender_pids)
