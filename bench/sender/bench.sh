@@ -2,6 +2,8 @@
 # Inner part of bench/sender/run.sh (inside pg_virtualenv).
 set -euo pipefail
 runs=$SENDER_RUNS n=$SENDER_MESSAGES
+# SENDER_WORKERS (default 1) workers share the 8 connections (8 / workers each).
+workers=${SENDER_WORKERS:-1} conns=$((8 / ${SENDER_WORKERS:-1}))
 work=$(mktemp -d /tmp/mc-bench-sender.XXXXXX)
 chmod 755 "$work"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"; }
@@ -31,10 +33,10 @@ q "SELECT mc.create_template('mail', 'mail', 'email', sender => 'bench@example.t
 q "SELECT mc.publish_template('mail')" >/dev/null
 q "SELECT mc.create_template('hook', 'hook', 'webhook', webhook_url => 'http://127.0.0.1:8088/hook', body_text => '{\"n\":{{ctx.n}},\"pad\":\"0123456789012345678901234567890123456789\"}')" >/dev/null
 q "SELECT mc.publish_template('hook')" >/dev/null
-q "SELECT mc.create_provider('sink', 'email', 'smtp', 'smtp://127.0.0.1:2525', '{\"starttls\":\"off\",\"max_connections\":8,\"max_messages_per_connection\":1000000,\"helo\":\"bench.test\"}')" >/dev/null
-q "SELECT mc.create_provider('nginx', 'webhook', 'http', NULL, '{\"max_connections\":8}')" >/dev/null
+q "SELECT mc.create_provider('sink', 'email', 'smtp', 'smtp://127.0.0.1:2525', '{\"starttls\":\"off\",\"max_connections\":$conns,\"max_messages_per_connection\":1000000,\"helo\":\"bench.test\"}')" >/dev/null
+q "SELECT mc.create_provider('nginx', 'webhook', 'http', NULL, '{\"max_connections\":$conns}')" >/dev/null
 q "SELECT mc.set_provider_secret('nginx', 'k')" >/dev/null
-q "UPDATE mc.settings SET sender_workers = 1"
+q "UPDATE mc.settings SET sender_workers = $workers"
 q "SELECT mc._ensure_senders()" >/dev/null
 
 prepare() {  # prepare CHANNEL TYPE: n pending messages, not routed yet
@@ -67,7 +69,7 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 wrk_rate() { wrk -t1 -c8 -d10s -s "$work/post.lua" http://127.0.0.1:8088/hook | awk '/Requests\/sec/ {print $2}'; }
 
-echo "# Sender benchmarks ($(date -u +%FT%TZ), $(nproc) cores, $n messages per run, $runs runs)"
+echo "# Sender benchmarks ($(date -u +%FT%TZ), $(nproc) cores, $n messages per run, $runs runs, $workers worker(s) x $conns connections)"
 echo
 e_ours=() e_base=() h_ours=() h_base=()
 for i in $(seq 1 "$runs"); do

@@ -8,7 +8,8 @@
 #           pg_cron workflows (rtEventsProcessing + the woken sender worker): p50 / p99.
 # Medians of SENDER_RUNS (default 3) alternating runs. Expects the extension built and installed
 # (make && make install); runs in a throwaway cluster (pg_virtualenv, pg_cron preloaded).
-# SENDER_MESSAGES (default 10000) emails and webhooks per run; LATENCY_SECONDS (default 20).
+# SENDER_MESSAGES (default 10000) emails and webhooks per run; LATENCY_SECONDS (default 20);
+# SENDER_WORKERS (default 1) sender workers sharing the 8 connections.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export SENDER_RUNS=${SENDER_RUNS:-3} SENDER_MESSAGES=${SENDER_MESSAGES:-10000} LATENCY_SECONDS=${LATENCY_SECONDS:-20}
