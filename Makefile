@@ -4,9 +4,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 MODULE_big = message_center
 
 # src/gateway/ is mc-gateway, a separate program built by CMake, not part of the extension.
-# src/delivery/ is the PostgreSQL-free delivery core, linked into the sender worker
-# (it needs libcurl, libcrypto and libopendkim: see SHLIB_LINK when the worker joins).
-SRCS = $(sort $(filter-out src/gateway/% src/delivery/%,$(wildcard src/*.cpp src/*/*.cpp)))
+# src/delivery/ is the PostgreSQL-free delivery core, linked into the sender workers
+# (src/sender/); it needs libcurl, libcrypto and libopendkim (SHLIB_LINK below).
+SRCS = $(sort $(filter-out src/gateway/%,$(wildcard src/*.cpp src/*/*.cpp)))
 OBJS = $(SRCS:.cpp=.o)
 
 # SQL (sql/README.md): one current source file per object, listed in order by sql/install.list
@@ -30,8 +30,8 @@ PG_CPPFLAGS = -isystem $(PG_INCLUDE_SERVER) -Isrc
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden \
               -fno-omit-frame-pointer
 # libpq: connection strings are parsed by libpq itself (src/control/conninfo.cpp).
-SHLIB_LINK  = -lstdc++ -lpq
-PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+SHLIB_LINK  = -lstdc++ -lpq $(shell pkg-config --libs libcurl opendkim libcrypto)
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir) $(shell pkg-config --cflags libcurl opendkim)
 # make SANITIZE=undefined (scripts/robustness.sh ubsan): UndefinedBehaviorSanitizer, whose
 # runtime loads with the extension (no preloading into the server).
 ifneq ($(SANITIZE),)

@@ -12,6 +12,7 @@ run "$BENCH/intake/run.sh"
 run "$BENCH/render/run.sh"
 run "$BENCH/processing/run.sh"
 run "$BENCH/latency/run.sh"
+run "$BENCH/sender/run.sh"
 run "$BENCH/archiving/run.sh"
 run "$BENCH/gateway/run.sh"     # ~5 minutes
 run "$BENCH/xmin_horizon/run.sh"   # ~10 minutes

@@ -16,6 +16,9 @@ pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postg
 echo "== crash recovery (kill -9 of the processing backend and of the postmaster, 20 times)"
 bash test/e2e/crash_recovery.sh
 
+echo "== sender workers: SMTP and webhooks on loopback, restart, kill -9 (MC_SENDER_KILLS, default 5)"
+bash test/e2e/sender.sh
+
 echo "== backups: pg_dump, pg_restore into a fresh cluster, and the product goes on"
 bash test/e2e/backup_restore.sh
 

@@ -1,4 +1,5 @@
--- Removes the jobs. A running rt loop finishes its current minute.
+-- Removes the jobs and stops the sender workers for good. A running rt loop finishes its
+-- current minute; a sender worker records what it has in flight, then exits.
 CREATE OR REPLACE FUNCTION mc.stop_workflows() RETURNS SETOF text
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -11,5 +12,6 @@ BEGIN
     EXECUTE 'SELECT cron.unschedule($1)' USING name;
     RETURN NEXT name;
   END LOOP;
+  PERFORM mc._stop_senders();
 END $$;
 REVOKE ALL ON FUNCTION mc.stop_workflows() FROM PUBLIC;

@@ -3,5 +3,5 @@
 -- mc.workflow_status too.
 CREATE OR REPLACE FUNCTION mc._workflow_jobs() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
   SELECT ARRAY['rtEventsProcessing', 'batchEventsProcessing', 'updateEventsStatus', 'mcCleanup',
-               'mcPublicationRetry', 'mcCronHistoryPurge']
+               'mcPublicationRetry', 'mcCronHistoryPurge', 'mcSenders']
 $$;

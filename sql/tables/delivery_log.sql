@@ -20,10 +20,16 @@ CREATE TABLE mc.delivery_log (
   webhook_url text,
   failure_reason text,
   -- The current lease (mc.claim_messages): only its holder reports the outcome.
-  lease_token uuid
+  lease_token uuid,
+  -- The Message-ID of the last email sent for it (sender workers), matched by mc.report_bounce.
+  message_id text
 ) WITH (fillfactor = 85);
 CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
 CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
+CREATE INDEX delivery_log_message_id ON mc.delivery_log (message_id) WHERE message_id IS NOT NULL;
+-- New messages wake the sender workers when the transaction commits.
+CREATE TRIGGER delivery_log_wake_senders AFTER INSERT ON mc.delivery_log
+  FOR EACH STATEMENT EXECUTE FUNCTION mc._sender_wake_trigger();
 COMMENT ON TABLE mc.delivery_log IS 'Rendered messages and their delivery outcome, one per event';
 -- User data: pg_dump keeps it (an extension's tables are otherwise dumped as definitions only).
 SELECT pg_catalog.pg_extension_config_dump('mc.delivery_log', '');

@@ -18,7 +18,11 @@ CREATE TABLE mc.settings (
   -- The delivery API: a message claimed this many times without a report fails; no lease is
   -- longer than max_lease.
   max_delivery_attempts integer NOT NULL DEFAULT 10 CHECK (max_delivery_attempts BETWEEN 1 AND 1000),
-  max_lease interval NOT NULL DEFAULT '1 hour' CHECK (max_lease > '0')
+  max_lease interval NOT NULL DEFAULT '1 hour' CHECK (max_lease > '0'),
+  -- Sender workers (spec section 8): how many mc.start_workflows starts, and how long a
+  -- message without expires_at may be retried (deferred) before it fails.
+  sender_workers integer NOT NULL DEFAULT 1 CHECK (sender_workers BETWEEN 0 AND 64),
+  message_validity interval NOT NULL DEFAULT '2 days' CHECK (message_validity > '0')
 );
 COMMENT ON TABLE mc.settings IS 'Instance settings (one row); change with UPDATE, instance_id with mc.set_instance_id';
 INSERT INTO mc.settings DEFAULT VALUES;

@@ -93,3 +93,23 @@ ALTER SEQUENCE mc.event_id_seq MINVALUE -9223372036854775808 MAXVALUE 9223372036
 -- The archive horizon, correct for any login.
 \ir functions/local_archive_horizon.sql
 \ir views/archive_horizon.sql
+
+-- Issue 12: the extension sends the messages itself (providers, routes, sender workers).
+ALTER TABLE mc.settings
+  ADD COLUMN sender_workers integer NOT NULL DEFAULT 1 CHECK (sender_workers BETWEEN 0 AND 64),
+  ADD COLUMN message_validity interval NOT NULL DEFAULT '2 days' CHECK (message_validity > '0');
+\ir tables/provider.sql
+\ir tables/channel_route.sql
+\ir tables/sender_worker.sql
+\ir tables/provider_stats.sql
+\ir functions/sender_workers.sql
+ALTER TABLE mc.delivery_log ADD COLUMN message_id text;
+CREATE INDEX delivery_log_message_id ON mc.delivery_log (message_id) WHERE message_id IS NOT NULL;
+CREATE TRIGGER delivery_log_wake_senders AFTER INSERT ON mc.delivery_log
+  FOR EACH STATEMENT EXECUTE FUNCTION mc._sender_wake_trigger();
+\ir functions/providers.sql
+\ir functions/report_bounce.sql
+\ir functions/workflow_jobs.sql
+\ir functions/start_workflows.sql
+\ir functions/stop_workflows.sql
+\ir views/provider_status.sql

@@ -6,6 +6,7 @@
 #include "processing/claim_cursor.hpp"
 #include "processing/delivery_ids.hpp"
 #include "processing/published_templates.hpp"
+#include "sender/wakeup.hpp"
 #include "settings/settings_cache.hpp"
 
 extern "C" {
@@ -25,8 +26,10 @@ void on_relcache_invalidation(Datum, Oid relid) {
 }
 
 // What a transaction that aborted must not leave behind: deliveries it may have created (rolled
-// back, or purged meanwhile) and claim cursors past events it left where they were.
+// back, or purged meanwhile) and claim cursors past events it left where they were. A commit
+// wakes the sender workers when it wrote messages for them.
 void on_xact_event(XactEvent event, void*) {
+  sender::on_xact_event(event);
   if (event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_ABORT) return;
   processing::forget_deliveries();
   processing::forget_claim_cursors();

@@ -32,8 +32,8 @@ q "SELECT mc.publish_template('order')" >/dev/null
 t0=$(q "SELECT clock_timestamp()")
 
 [ "$(q "SELECT string_agg(w, ',' ORDER BY w) FROM mc.start_workflows() w")" = \
-  "batchEventsProcessing,mcCleanup,mcCronHistoryPurge,mcPublicationRetry,rtEventsProcessing,updateEventsStatus" ]
-echo "ok - mc.start_workflows() created the six jobs"
+  "batchEventsProcessing,mcCleanup,mcCronHistoryPurge,mcPublicationRetry,mcSenders,rtEventsProcessing,updateEventsStatus" ]
+echo "ok - mc.start_workflows() created the seven jobs"
 # mcCronHistoryPurge runs at minute 17 of each hour: every minute here, so that it is seen
 # running. Its work: run history of the workflows' jobs older than three days goes, the rest
 # stays. Planted rows: an old and a recent run of mcCleanup, an old run of another job.
@@ -113,7 +113,7 @@ expect "the instance stays registered" "$(q "SELECT count(*) FROM mc.execution_i
 q "SET client_min_messages = warning; SELECT mc.unregister_execution_instance('exec9')" >/dev/null
 q "SET client_min_messages = warning; DROP EXTENSION postgres_fdw CASCADE"
 
-[ "$(q "SELECT count(*) FROM mc.stop_workflows()")" = 6 ] || fail "mc.stop_workflows() did not remove six jobs"
+[ "$(q "SELECT count(*) FROM mc.stop_workflows()")" = 7 ] || fail "mc.stop_workflows() did not remove seven jobs"
 [ "$(q "SELECT count(*) FROM cron.job WHERE jobname = ANY (mc._workflow_jobs())")" = 0 ] || fail "workflow jobs left after mc.stop_workflows()"
 q "SELECT cron.unschedule('e2e_other_job')" >/dev/null
 q "DELETE FROM cron.job_run_details WHERE command LIKE 'planted %'"

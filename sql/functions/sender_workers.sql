@@ -1,0 +1,236 @@
+-- The sender workers (spec section 8; src/sender/): dynamic background workers of type
+-- 'mc sender', one per slot of mc.sender_worker, started by mc.start_workflows (and again every
+-- minute by its mcSenders job), stopped for good by mc.stop_workflows. Internal functions:
+-- nothing here is granted to any role.
+
+-- Registers the background worker of a slot; its pid, or NULL (and a WARNING) when no
+-- background-worker slot is free (max_worker_processes).
+CREATE OR REPLACE FUNCTION mc._launch_sender(slot integer) RETURNS integer
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'mc_launch_sender';
+REVOKE ALL ON FUNCTION mc._launch_sender(integer) FROM PUBLIC;
+
+-- Sets the latch of every sender worker when the calling transaction commits.
+CREATE OR REPLACE FUNCTION mc._wake_senders() RETURNS void
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mc_wake_senders';
+REVOKE ALL ON FUNCTION mc._wake_senders() FROM PUBLIC;
+
+-- The pids to wake (read by the wake-up trigger as whoever inserts delivery-log rows).
+CREATE OR REPLACE FUNCTION mc._sender_pids() RETURNS integer[]
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(array_agg(w.pid), '{}') FROM mc.sender_worker w WHERE w.pid IS NOT NULL
+$$;
+REVOKE ALL ON FUNCTION mc._sender_pids() FROM PUBLIC;
+
+-- Statement trigger on mc.delivery_log: new messages wake the workers at commit.
+CREATE OR REPLACE FUNCTION mc._sender_wake_trigger() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'mc_sender_wake_trigger';
+REVOKE ALL ON FUNCTION mc._sender_wake_trigger() FROM PUBLIC;
+
+-- The wanted slots (1..mc.settings.sender_workers) each get a live worker; slots beyond it are
+-- removed (their workers exit). Returns how many workers it launched.
+CREATE OR REPLACE FUNCTION mc._ensure_senders() RETURNS integer
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  wanted integer := (SELECT s.sender_workers FROM mc.settings s);
+  w mc.sender_worker;
+  new_pid integer;
+  launched integer := 0;
+BEGIN
+  PERFORM mc._wake_senders();
+  DELETE FROM mc.sender_worker x WHERE x.slot > wanted;
+  INSERT INTO mc.sender_worker (slot) SELECT g FROM generate_series(1, wanted) g ON CONFLICT DO NOTHING;
+  FOR w IN SELECT * FROM mc.sender_worker x
+           WHERE x.pid IS NULL OR NOT EXISTS (SELECT FROM pg_stat_activity a
+                                              WHERE a.pid = x.pid AND a.backend_type = 'mc sender')
+           ORDER BY x.slot FOR UPDATE
+  LOOP
+    new_pid := mc._launch_sender(w.slot);
+    IF new_pid IS NOT NULL THEN
+      UPDATE mc.sender_worker x SET pid = new_pid, started_at = now() WHERE x.slot = w.slot;
+      launched := launched + 1;
+    END IF;
+  END LOOP;
+  RETURN launched;
+END $$;
+REVOKE ALL ON FUNCTION mc._ensure_senders() FROM PUBLIC;
+
+-- Removes every slot: the workers see it at their next wake-up (at commit) and exit 0.
+CREATE OR REPLACE FUNCTION mc._stop_senders() RETURNS integer
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  n integer;
+BEGIN
+  PERFORM mc._wake_senders();
+  DELETE FROM mc.sender_worker;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION mc._stop_senders() FROM PUBLIC;
+
+-- A worker starting on its slot: NULL when the slot is gone or another live worker holds it
+-- (the caller exits 0); else its new run token, after releasing the leases of the slot's
+-- previous run (that process is dead: its messages are claimable again at once).
+CREATE OR REPLACE FUNCTION mc._sender_attach(slot integer, pid integer) RETURNS uuid
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  w mc.sender_worker;
+  token uuid := gen_random_uuid();
+BEGIN
+  SELECT * INTO w FROM mc.sender_worker x WHERE x.slot = $1 FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF w.pid IS NOT NULL AND w.pid <> $2 AND EXISTS (SELECT FROM pg_stat_activity a
+      WHERE a.pid = w.pid AND a.backend_type = 'mc sender') THEN
+    RETURN NULL;
+  END IF;
+  IF w.run_token IS NOT NULL THEN
+    UPDATE mc.delivery_log d SET lease_until = NULL, lease_token = NULL
+    WHERE d.lease_token = w.run_token AND d.status = 'pending';
+  END IF;
+  UPDATE mc.sender_worker x SET pid = $2, run_token = token, started_at = now(), heartbeat_at = now()
+  WHERE x.slot = $1;
+  RETURN token;
+END $$;
+REVOKE ALL ON FUNCTION mc._sender_attach(integer, integer) FROM PUBLIC;
+
+-- Claims up to limits[i] pending messages of each channels[i] (routed channels), rt ones first,
+-- under the run's token (a lease of 10 minutes: a killed worker's successor releases it at
+-- once). NULL when the slot is no longer this run's (the worker exits 0). Messages are never
+-- sent inside this transaction: the worker commits, sends, then records the outcomes.
+CREATE OR REPLACE FUNCTION mc._sender_claim(slot integer, token uuid, channels text[], limits integer[])
+  RETURNS jsonb
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s mc.settings;
+  now_ timestamptz := clock_timestamp();
+  result jsonb := '[]';
+  part jsonb;
+BEGIN
+  IF NOT EXISTS (SELECT FROM mc.sender_worker x WHERE x.slot = $1 AND x.run_token = $2) THEN
+    RETURN NULL;
+  END IF;
+  UPDATE mc.sender_worker x SET heartbeat_at = now_
+  WHERE x.slot = $1 AND x.heartbeat_at < now_ - interval '10 seconds';
+  SELECT * INTO s FROM mc.settings;
+  FOR i IN 1 .. coalesce(array_length($3, 1), 0) LOOP
+    CONTINUE WHEN $4[i] < 1;
+    -- Messages whose worker died on them max_delivery_attempts times fail.
+    WITH exhausted AS (
+      SELECT d.event_id FROM mc.delivery_log d
+      WHERE d.status = 'pending' AND d.channel = $3[i]::mc.channel
+        AND d.attempts >= s.max_delivery_attempts AND (d.lease_until IS NULL OR d.lease_until < now_)
+      FOR UPDATE SKIP LOCKED)
+    UPDATE mc.delivery_log d
+    SET status = 'failed', failure_reason = format('no outcome after %s delivery attempts', d.attempts),
+        lease_until = NULL, lease_token = NULL, last_modified_at = now_
+    FROM exhausted x WHERE d.event_id = x.event_id;
+    WITH claimable AS (
+      SELECT d.event_id FROM mc.delivery_log d
+      WHERE d.status = 'pending' AND d.channel = $3[i]::mc.channel
+        AND (d.lease_until IS NULL OR d.lease_until < now_)
+      ORDER BY d.queue DESC, d.event_id LIMIT $4[i]
+      FOR UPDATE SKIP LOCKED),
+    claimed AS (
+      UPDATE mc.delivery_log d
+      SET lease_until = now_ + interval '10 minutes', attempts = d.attempts + 1, lease_token = $2
+      FROM claimable c WHERE d.event_id = c.event_id
+      RETURNING d.*)
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+             'event_id', c.event_id, 'channel', c.channel, 'queue', c.queue, 'address', c.address,
+             'sender', c.sender, 'subject', c.subject, 'body_html', c.body_html,
+             'body_text', c.body_text, 'push_data', c.push_data, 'webhook_url', c.webhook_url,
+             'attempts', c.attempts, 'max_attempts', s.max_delivery_attempts,
+             'valid_until', extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity)),
+             'external_id', e.external_id, 'type', e.event_type, 'language', e.language,
+             'country', e.country)), '[]')
+    INTO part
+    FROM claimed c
+    LEFT JOIN mc.event e ON e.id = c.event_id AND e.queue = c.queue;
+    result := result || part;
+  END LOOP;
+  RETURN result;
+END $$;
+REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[]) FROM PUBLIC;
+
+-- Records a batch of outcomes of the run `token`: sent / failed (final), deferred (pending
+-- again from retry_at). Only messages this run still holds are touched: an outcome is recorded
+-- once (a stale run's report changes nothing). Quarantines the addresses the outcome says to,
+-- counts per provider. Returns the messages recorded.
+CREATE OR REPLACE FUNCTION mc._sender_record(token uuid, outcomes jsonb) RETURNS integer
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  now_ timestamptz := clock_timestamp();
+  n integer;
+BEGIN
+  WITH o AS (
+    SELECT * FROM jsonb_to_recordset($2) AS x (event_id bigint, status text, reason text,
+      message_id text, retry_at double precision, quarantine text, provider text)),
+  u AS (
+    UPDATE mc.delivery_log d
+    SET status = (CASE WHEN o.status = 'deferred' THEN 'pending' ELSE o.status END)::mc.delivery_status,
+        failure_reason = o.reason, message_id = coalesce(o.message_id, d.message_id),
+        lease_until = CASE WHEN o.status = 'deferred' THEN to_timestamp(o.retry_at) END,
+        lease_token = NULL, last_modified_at = now_
+    FROM o WHERE d.event_id = o.event_id AND d.lease_token = $1 AND d.status = 'pending'
+    RETURNING d.event_id, d.channel, d.address, o.status, o.reason, o.quarantine, o.provider),
+  q AS (
+    INSERT INTO mc.quarantine AS t (channel, address, reason)
+    SELECT DISTINCT ON (u.channel, u.address) u.channel, u.address, u.quarantine FROM u
+    WHERE u.quarantine IS NOT NULL
+    ON CONFLICT (channel, address) DO UPDATE
+      SET error_count = t.error_count + 1, updated_at = now_, reason = excluded.reason),
+  c AS (
+    INSERT INTO mc.provider_counter AS t (provider, minute, sent, deferred, failed)
+    SELECT u.provider, date_trunc('minute', now_), count(*) FILTER (WHERE u.status = 'sent'),
+           count(*) FILTER (WHERE u.status = 'deferred'), count(*) FILTER (WHERE u.status = 'failed')
+    FROM u WHERE u.provider IS NOT NULL GROUP BY u.provider
+    ON CONFLICT (provider, minute) DO UPDATE
+      SET sent = t.sent + excluded.sent, deferred = t.deferred + excluded.deferred,
+          failed = t.failed + excluded.failed),
+  e AS (
+    INSERT INTO mc.provider_error AS t (provider, last_error, last_error_at, last_sent_at)
+    SELECT u.provider, (array_agg(u.reason) FILTER (WHERE u.status <> 'sent'))[1],
+           CASE WHEN bool_or(u.status <> 'sent') THEN now_ END,
+           CASE WHEN bool_or(u.status = 'sent') THEN now_ END
+    FROM u WHERE u.provider IS NOT NULL GROUP BY u.provider
+    ON CONFLICT (provider) DO UPDATE
+      SET last_error = coalesce(excluded.last_error, t.last_error),
+          last_error_at = greatest(t.last_error_at, excluded.last_error_at),
+          last_sent_at = coalesce(excluded.last_sent_at, t.last_sent_at))
+  SELECT count(*) INTO n FROM u;
+  DELETE FROM mc.provider_counter x WHERE x.minute < now_ - interval '2 hours';
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION mc._sender_record(uuid, jsonb) FROM PUBLIC;
+
+-- The routed providers with their secrets, for the workers only; NULL while the signature
+-- (routes, provider definitions and secrets) is still `known`.
+CREATE OR REPLACE FUNCTION mc._sender_config(known text) RETURNS jsonb
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  sig text;
+BEGIN
+  SELECT md5(coalesce(string_agg(r.channel::text || '=' || p.name || '@' || p.updated_at::text, ','
+                                 ORDER BY r.channel), ''))
+  INTO sig FROM mc.channel_route r JOIN mc.provider p ON p.name = r.provider;
+  IF sig = $1 THEN
+    RETURN NULL;
+  END IF;
+  RETURN jsonb_build_object('signature', sig, 'providers', coalesce((
+    SELECT jsonb_agg(jsonb_build_object('name', p.name, 'channel', p.channel, 'kind', p.kind, 'url', p.url,
+                                        'options', p.options, 'secret', s.secret, 'dkim_key', k.secret))
+    FROM mc.channel_route r JOIN mc.provider p ON p.name = r.provider
+    LEFT JOIN mc.provider_secret s ON s.name = p.name
+    LEFT JOIN mc.provider_secret k ON k.name = p.name || ':dkim'), '[]'));
+END $$;
+REVOKE ALL ON FUNCTION mc._sender_config(text) FROM PUBLIC;
+
+-- A worker leaving (stopped, or its slot taken): its messages are claimable again at once.
+CREATE OR REPLACE FUNCTION mc._sender_release(token uuid) RETURNS integer
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+  WITH r AS (UPDATE mc.delivery_log d SET lease_until = NULL, lease_token = NULL
+             WHERE d.lease_token = $1 AND d.status = 'pending' RETURNING 1)
+  SELECT count(*)::integer FROM r
+$$;
+REVOKE ALL ON FUNCTION mc._sender_release(uuid) FROM PUBLIC;

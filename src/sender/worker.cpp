@@ -1,0 +1,358 @@
+// The sender worker (backend_type `mc sender`, launched by launcher.cpp): one slot of
+// mc.sender_worker, one loop:
+//   claim (a short transaction: routed providers if they changed, then up to each provider's
+//   free capacity of pending messages, rt first, under the run's lease token) -> commit ->
+//   hand them to the providers' libcurl senders (never blocking on one connection) -> wait on
+//   ONE WaitEventSet: the latch (processing's commit, mc._wake_senders), postmaster death,
+//   every curl socket, curl's next timer -> let curl progress -> record the finished outcomes
+//   in batches (a short transaction, only rows the run still holds: each outcome once).
+// Errors: every PostgreSQL call goes through pg::call; a failed claim, record or wait aborts
+// its transaction, is logged as a WARNING and the loop goes on (one bad message never ends the
+// worker: a message that cannot be built fails on its own). SIGTERM: finish what is in
+// flight (up to 2 s), release the rest, exit 1 (restarted in 5 s) if the slot is still ours,
+// else 0 (mc.stop_workflows: gone for good). SIGHUP: reload the configuration file.
+#include "pg/guard.hpp"
+#include "pg/postgres.hpp"
+#include "sender/dispatcher.hpp"
+#include "sender/transaction.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void mc_sender_main(Datum arg);
+}
+
+namespace mc::sender {
+namespace {
+
+volatile sig_atomic_t got_sigterm = 0;
+
+void on_sigterm([[maybe_unused]] SIGNAL_ARGS) {
+  int saved = errno;
+  got_sigterm = 1;
+  SetLatch(MyLatch);
+  errno = saved;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int kClaimEveryMs = 1000;  // also without a wake-up (deferred messages come due)
+constexpr int kRecordBatch = 256;    // outcomes per record transaction at most...
+constexpr int kRecordDelayMs = 20;   // ...or once the oldest waited this long
+constexpr int kErrorPauseMs = 1000;  // after a failed step
+constexpr int kDrainMs = 2000;       // SIGTERM: how long in-flight transfers may finish
+
+struct Worker {
+  int slot = 0;
+  std::string token;
+  Dispatcher dispatcher;
+  std::vector<Outcome> unrecorded;
+  std::int64_t first_unrecorded_ms = 0;
+  std::int64_t last_claim_ms = 0;
+  std::int64_t pause_until_ms = 0;
+  bool want_claim = true;  // woken, or due: claim at the next step
+  bool backlog = false;    // the last claim took all it asked for: more is pending
+  bool stopping = false;
+  int exit_code = 1;
+  std::int64_t drain_until_ms = 0;
+};
+
+// Runs one step of work; a PostgreSQL or C++ error aborts the step's transaction and is logged.
+template <typename F>
+bool guarded(Worker& w, const char* step, F&& f) {
+  char message[1024];
+  message[0] = '\0';
+  try {
+    f();
+    return true;
+  } catch (const std::exception& e) {
+    std::snprintf(message, sizeof message, "%s: %s", step, e.what());
+  }
+  abort_transaction(message);  // a PgError from here ends the worker (exit 1, restarted)
+  w.pause_until_ms = now_ms() + kErrorPauseMs;
+  return false;
+}
+
+template <typename T>
+std::string array_literal(const std::vector<T>& v) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    if constexpr (std::is_same_v<T, std::string>)
+      s += v[i];
+    else
+      s += std::to_string(v[i]);
+  }
+  return s + "}";
+}
+
+bool attach(Worker& w) {
+  std::optional<std::string> token;
+  begin_transaction("mc sender: attach");
+  token = query_text("SELECT mc._sender_attach($1::integer, $2::integer)",
+                     {std::to_string(w.slot), std::to_string(MyProcPid)});
+  commit_transaction();
+  if (!token) return false;
+  w.token = *token;
+  return true;
+}
+
+void claim(Worker& w) {
+  std::vector<std::string> channels;
+  std::vector<int> limits;
+  begin_transaction("mc sender: claim");
+  std::optional<std::string> config =
+      query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
+  if (config) w.dispatcher.configure(*config);
+  w.dispatcher.claim_limits(channels, limits);
+  std::optional<std::string> messages =
+      query_text("SELECT mc._sender_claim($1::integer, $2::uuid, $3::text[], $4::integer[])",
+                 {std::to_string(w.slot), w.token, array_literal(channels), array_literal(limits)});
+  commit_transaction();
+  w.last_claim_ms = now_ms();
+  w.want_claim = false;
+  if (!messages) {  // the slot is gone (stopped) or another worker took it
+    w.stopping = true;
+    w.exit_code = 0;
+    w.drain_until_ms = now_ms() + kDrainMs;
+    return;
+  }
+  std::size_t before = w.dispatcher.in_flight() + w.dispatcher.outcomes().size();
+  w.dispatcher.dispatch(*messages);
+  int wanted = 0;
+  for (int l : limits) wanted += l;
+  // A full claim: more is pending; claim again as soon as half the capacity is free.
+  w.backlog = wanted > 0 && w.dispatcher.in_flight() + w.dispatcher.outcomes().size() >=
+                                before + static_cast<std::size_t>(wanted);
+}
+
+// Whether to claim now: woken, due (every second), or a backlog and room for it.
+bool claim_due(Worker& w, std::int64_t now) {
+  if (w.stopping || now < w.pause_until_ms) return false;
+  if (w.want_claim || now - w.last_claim_ms >= kClaimEveryMs) return true;
+  if (!w.backlog) return false;
+  int free, total;
+  w.dispatcher.capacity(free, total);
+  return free * 2 >= total;
+}
+
+void record_batch(Worker& w, const std::vector<Outcome>& batch) {
+  begin_transaction("mc sender: record");
+  query_text("SELECT mc._sender_record($1::uuid, $2::jsonb)",
+             {w.token, Dispatcher::to_json(batch)});
+  commit_transaction();
+}
+
+void record(Worker& w) {
+  if (w.unrecorded.empty()) return;
+  std::vector<Outcome> batch;
+  batch.swap(w.unrecorded);
+  if (guarded(w, "record", [&] { record_batch(w, batch); })) return;
+  // One by one, so one bad outcome never holds back the others; what still fails is claimed
+  // again when its lease ends (sent twice at worst, recorded once).
+  for (const Outcome& o : batch) guarded(w, "record one", [&] { record_batch(w, {o}); });
+}
+
+bool slot_still_ours(Worker& w) {
+  bool ours = false;
+  guarded(w, "check slot", [&] {
+    begin_transaction("mc sender: stop");
+    auto r = query_text(
+        "SELECT EXISTS (SELECT FROM mc.sender_worker WHERE slot = $1::integer AND run_token = "
+        "$2::uuid)",
+        {std::to_string(w.slot), w.token});
+    commit_transaction();
+    ours = r && *r == "t";
+  });
+  return ours;
+}
+
+// Whether the extension is still installed in the worker's database (after a failed claim).
+bool extension_present(Worker& w) {
+  bool present = true;
+  guarded(w, "check extension", [&] {
+    begin_transaction("mc sender: check");
+    auto r = query_text("SELECT to_regclass('mc.sender_worker') IS NOT NULL", {});
+    commit_transaction();
+    present = r && *r == "t";
+  });
+  return present;
+}
+
+void release(Worker& w) {
+  guarded(w, "release", [&] {
+    begin_transaction("mc sender: release");
+    query_text("SELECT mc._sender_release($1::uuid)", {w.token});
+    commit_transaction();
+  });
+}
+
+// One wait on the latch, postmaster death and the curl sockets.
+void wait(const std::vector<delivery::WaitSocket>& sockets, long timeout_ms,
+          std::vector<WaitEvent>& events, int* count) {
+  int nsockets = static_cast<int>(sockets.size());
+  const delivery::WaitSocket* socks = sockets.data();
+  WaitEvent* out = events.data();
+  int capacity = static_cast<int>(events.size());
+  *count = pg::call([&] {
+    WaitEventSet* set = CreateWaitEventSet(CurrentMemoryContext, nsockets + 2);
+    AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
+    AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
+    for (int i = 0; i < nsockets; ++i) {
+      uint32 flags =
+          (socks[i].read ? WL_SOCKET_READABLE : 0) | (socks[i].write ? WL_SOCKET_WRITEABLE : 0);
+      if (flags == 0) flags = WL_SOCKET_READABLE;
+      AddWaitEventToSet(set, flags, socks[i].fd, nullptr,
+                        reinterpret_cast<void*>(static_cast<intptr_t>(i + 1)));
+    }
+    int n = WaitEventSetWait(set, timeout_ms, out, capacity, PG_WAIT_EXTENSION);
+    FreeWaitEventSet(set);
+    return n;
+  });
+}
+
+void step(Worker& w) {
+  std::int64_t now = now_ms();
+  if (got_sigterm && !w.stopping) {
+    w.stopping = true;
+    w.exit_code = slot_still_ours(w) ? 1 : 0;
+    w.drain_until_ms = now + kDrainMs;
+  }
+  if (ConfigReloadPending) {
+    ConfigReloadPending = false;
+    pg::call([] { ProcessConfigFile(PGC_SIGHUP); });
+  }
+  if (claim_due(w, now) && !guarded(w, "claim", [&] { claim(w); }) && !extension_present(w)) {
+    // DROP EXTENSION: nothing left to work for; exit 0 (no restart).
+    w.stopping = true;
+    w.exit_code = 0;
+    w.drain_until_ms = now;
+  }
+
+  auto& done = w.dispatcher.outcomes();
+  if (!done.empty()) {
+    if (w.unrecorded.empty()) w.first_unrecorded_ms = now;
+    for (auto& o : done) w.unrecorded.push_back(std::move(o));
+    done.clear();
+  }
+  if (!w.unrecorded.empty() &&
+      (w.unrecorded.size() >= kRecordBatch || w.dispatcher.in_flight() == 0 ||
+       now - w.first_unrecorded_ms >= kRecordDelayMs || w.stopping))
+    record(w);
+
+  std::vector<delivery::WaitSocket> sockets;
+  std::vector<int> owner;
+  long curl_timeout;
+  w.dispatcher.wait_sockets(sockets, owner, curl_timeout);
+  long timeout = kClaimEveryMs - (now - w.last_claim_ms);
+  if (curl_timeout >= 0 && curl_timeout < timeout) timeout = curl_timeout;
+  if (!w.unrecorded.empty() && timeout > kRecordDelayMs) timeout = kRecordDelayMs;
+  if (claim_due(w, now)) timeout = 0;
+  if (w.stopping) timeout = std::min<long>(timeout, 50);
+  if (timeout < 0) timeout = 0;
+
+  std::vector<WaitEvent> events(sockets.size() + 2);
+  int n = 0;
+  if (!guarded(w, "wait", [&] { wait(sockets, timeout, events, &n); })) return;
+  std::vector<delivery::ReadySocket> ready;
+  std::vector<int> ready_owner;
+  for (int i = 0; i < n; ++i) {
+    const WaitEvent& e = events[i];
+    if (e.events & WL_LATCH_SET) {
+      ResetLatch(MyLatch);  // cannot fail
+      w.want_claim = true;
+      continue;
+    }
+    auto index = reinterpret_cast<intptr_t>(e.user_data);
+    if (index <= 0) continue;
+    ready.push_back({sockets[index - 1].fd, (e.events & WL_SOCKET_READABLE) != 0,
+                     (e.events & WL_SOCKET_WRITEABLE) != 0, false});
+    ready_owner.push_back(owner[index - 1]);
+  }
+  pg::call([] { CHECK_FOR_INTERRUPTS(); });
+  w.dispatcher.process(ready, ready_owner);
+}
+
+int run(int slot) {
+  auto w = std::make_unique<Worker>();
+  w->slot = slot;
+  bool attached = false;
+  if (!guarded(*w, "attach", [&] { attached = attach(*w); })) return 1;
+  if (!attached) return 0;  // the slot is gone or taken: nothing to do, for good
+  for (;;) {
+    step(*w);
+    if (w->stopping) {
+      bool drained = w->dispatcher.in_flight() == 0 && w->unrecorded.empty() &&
+                     w->dispatcher.outcomes().empty();
+      if (drained || now_ms() >= w->drain_until_ms) {
+        record(*w);
+        release(*w);
+        return w->exit_code;
+      }
+    }
+  }
+}
+
+// The whole worker in C++; nothing escapes it.
+int run_guarded(int slot) {
+  char message[1024];
+  try {
+    return run(slot);
+  } catch (const std::exception& e) {
+    std::snprintf(message, sizeof message, "%s", e.what());
+  } catch (...) {
+    std::snprintf(message, sizeof message, "unknown C++ exception");
+  }
+  pg::call([&] { ereport(LOG, (errmsg("mc sender exits after an error: %s", message))); });
+  return 1;
+}
+
+}  // namespace
+}  // namespace mc::sender
+
+void mc_sender_main(Datum arg) {
+  int slot = DatumGetInt32(arg);
+  pqsignal(SIGTERM, mc::sender::on_sigterm);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  BackgroundWorkerUnblockSignals();
+  Oid ids[2];
+  std::memcpy(ids, MyBgworkerEntry->bgw_extra, sizeof ids);
+  BackgroundWorkerInitializeConnectionByOid(ids[0], ids[1], 0);
+  char name[64];
+  std::snprintf(name, sizeof name, "mc sender %d", slot);
+  pgstat_report_appname(name);
+  // The worker's commits do not wait for the WAL flush: a claim or an outcome lost in a crash
+  // (the last ~200 ms, wal_writer_delay) leaves its message pending, sent again: at-least-once
+  // delivery, as for messages in flight; outcomes are still recorded once (lease tokens).
+  SetConfigOption("synchronous_commit", "off", PGC_USERSET, PGC_S_OVERRIDE);
+  // libcurl's global state (OpenSSL included), once per process, before any handle.
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    ereport(FATAL, (errmsg("mc sender: curl_global_init failed")));
+  int code = mc::sender::run_guarded(slot);
+  proc_exit(code);
+}
