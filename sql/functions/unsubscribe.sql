@@ -52,7 +52,7 @@ SET search_path = pg_catalog, mc, pg_temp
 AS $$
 DECLARE
   parts text[];
-  message_id bigint;
+  target_event bigint;
   log_channel mc.channel;
   log_address text;
 BEGIN
@@ -60,10 +60,10 @@ BEGIN
   IF parts IS NULL OR parts[1]::numeric > 9223372036854775807 THEN
     RETURN false;
   END IF;
-  message_id := parts[1]::bigint;
+  target_event := parts[1]::bigint;
   SELECT l.channel, l.address INTO log_channel, log_address
-    FROM mc.delivery_log l WHERE l.event_id = message_id;
-  IF NOT FOUND OR mc.unsubscribe_token(message_id, log_address) <> $1 THEN
+    FROM mc.delivery_log l WHERE l.event_id = target_event;
+  IF NOT FOUND OR mc.unsubscribe_token(target_event, log_address) <> $1 THEN
     RETURN false;
   END IF;
   INSERT INTO mc.quarantine AS q (channel, address, reason)
