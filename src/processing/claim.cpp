@@ -22,9 +22,10 @@ namespace {
 
 using intake::Queue;
 
-// The queue index (sql/install/03_events.sql) is on (id & 7): the statement must say the same
-// for the index to serve it.
-static_assert(core::kWorkQueueMask == 7, "the claim statement and the queue index use id & 7");
+// The queue index (sql/tables/events.sql) is on ((id >> 7) & 7): the statement must say the
+// same for the index to serve it.
+static_assert(core::kWorkQueueMask == 7 && core::kWorkQueueShift == 7,
+              "the claim statement and the queue index use (id >> 7) & 7");
 
 // Due, unprocessed events of the given work queues, in the queue index's order (work queue,
 // then oldest due first), from the due time the claim cursor gives.
@@ -35,14 +36,15 @@ std::string claim_sql(const char* table) {
              "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due "
              "FROM mc.") +
          table +
-         " WHERE (id OPERATOR(pg_catalog.&) 7) OPERATOR(pg_catalog.=) ANY ($work_queues) "
+         " WHERE ((id OPERATOR(pg_catalog.>>) 7) OPERATOR(pg_catalog.&) 7) "
+         "OPERATOR(pg_catalog.=) ANY ($work_queues) "
          "AND processed_at IS NULL "
          "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.<=) "
          "$now "
          "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.>=) "
          "$start "
-         "ORDER BY (id OPERATOR(pg_catalog.&) 7), coalesce(process_requested_at, scheduled_at, "
-         "created_at), id "
+         "ORDER BY ((id OPERATOR(pg_catalog.>>) 7) OPERATOR(pg_catalog.&) 7), "
+         "coalesce(process_requested_at, scheduled_at, created_at), id "
          "LIMIT $limit";
 }
 
