@@ -11,6 +11,7 @@
 #include "intake/own_row_update.hpp"
 #include "core/processing_decision.hpp"
 #include "processing/delivery_ids.hpp"
+#include "processing/log_insert.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -23,7 +24,8 @@ namespace {
 using intake::Queue;
 using Kind = pg::DatumColumn::Kind;
 
-// The delivery-log rows of a batch: one array per column, bound by name.
+// The delivery-log rows of a batch when the direct path (log_insert.hpp) cannot take them: one
+// array per column, bound by name.
 pg::Statement insert_logs(
     "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, sender, "
     "subject, body_html, body_text, push_data, webhook_url, failure_reason, created_at, "
@@ -59,6 +61,27 @@ struct LogRows {
       delivery_ids{Kind::Int8}, addresses{Kind::Text}, senders{Kind::Text}, subjects{Kind::Text},
       bodies_html{Kind::Text}, bodies_text{Kind::Text}, push_data{Kind::Text},
       webhook_urls{Kind::Text}, failure_reasons{Kind::Text};
+
+  void add(const LogRow& log) {
+    auto optional = [](pg::DatumColumn& column, const std::optional<std::string_view>& part) {
+      if (part)
+        column.add_text(*part);
+      else
+        column.add_null();
+    };
+    event_ids.add_int8(log.event_id);
+    statuses.add_text(core::log_status_label(log.status));
+    channels.add_text(core::channel_name(log.channel));
+    delivery_ids.add_int8(log.delivery_id);
+    addresses.add_text(log.address);
+    optional(senders, log.sender);
+    optional(subjects, log.subject);
+    optional(bodies_html, log.body_html);
+    optional(bodies_text, log.body_text);
+    optional(push_data, log.push_data);
+    optional(webhook_urls, log.webhook_url);
+    optional(failure_reasons, log.failure_reason);
+  }
 
   void bind(pg::Statement::Args& args) const {
     args.set_array("event_ids", event_ids)
@@ -122,14 +145,6 @@ struct EventRows {
   }
 };
 
-// An empty part is stored as NULL.
-void add_optional_text(pg::DatumColumn& column, const std::string& value) {
-  if (value.empty())
-    column.add_null();
-  else
-    column.add_text(value);
-}
-
 template <typename T>
 void add_optional_text(pg::DatumColumn& column, const std::optional<T>& value) {
   if (value)
@@ -160,8 +175,12 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
       routed_templates.push_back(templates.templates[results[i].template_index].id);
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
-  LogRows logs;
+  std::vector<LogRow> logs;
   EventRows rows;
+  auto optional_part = [](const std::string& part) -> std::optional<std::string_view> {
+    if (part.empty()) return std::nullopt;  // an empty part is stored as NULL
+    return std::string_view(part);
+  };
   for (size_t i : which) {
     const ClaimedEvent& e = events[i];
     const core::Decision& d = results[i].decision;
@@ -185,23 +204,29 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
     rows.template_ids.add_int8(t.id);
     rows.delivery_ids.add_int8(delivery);
     const RenderedMessage& m = results[i].message;
-    logs.event_ids.add_int8(e.id);
-    logs.statuses.add_text(core::log_status_label(d.log_status));
-    logs.channels.add_text(core::channel_name(static_cast<core::Channel>(e.channel)));
-    logs.delivery_ids.add_int8(delivery);
-    logs.addresses.add_text(d.address);
-    add_optional_text(logs.senders, m.sender);
-    add_optional_text(logs.subjects, m.subject);
-    add_optional_text(logs.bodies_html, m.body_html);
-    add_optional_text(logs.bodies_text, m.body_text);
-    add_optional_text(logs.push_data, m.push_data);
-    add_optional_text(logs.webhook_urls, m.webhook_url);
-    add_optional_text(logs.failure_reasons, d.failure_reason);
+    LogRow log;
+    log.event_id = e.id;
+    log.status = d.log_status;
+    log.channel = static_cast<core::Channel>(e.channel);
+    log.delivery_id = delivery;
+    log.address = d.address;
+    log.sender = optional_part(m.sender);
+    log.subject = optional_part(m.subject);
+    log.body_html = optional_part(m.body_html);
+    log.body_text = optional_part(m.body_text);
+    log.push_data = optional_part(m.push_data);
+    log.webhook_url = optional_part(m.webhook_url);
+    if (d.failure_reason) log.failure_reason = std::string_view(*d.failure_reason);
+    logs.push_back(log);
   }
 
-  if (logs.event_ids.size() > 0) {
+  // The direct path (log_insert.hpp); the INSERT statement when the table is not exactly the
+  // extension's.
+  if (!logs.empty() && !insert_logs_direct(queue, now, logs)) {
+    LogRows columns;
+    for (const LogRow& log : logs) columns.add(log);
     pg::Statement::Args args(insert_logs);
-    logs.bind(args);
+    columns.bind(args);
     args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
     insert_logs.run(args);
   }
