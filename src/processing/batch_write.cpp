@@ -11,6 +11,7 @@
 #include "intake/own_row_update.hpp"
 #include "core/processing_decision.hpp"
 #include "processing/delivery_ids.hpp"
+#include "processing/event_update.hpp"
 #include "processing/log_insert.hpp"
 
 extern "C" {
@@ -128,10 +129,39 @@ pg::Statement make_update(Queue queue) {
 }
 pg::Statement update_events[2] = {make_update(Queue::Rt), make_update(Queue::Batch)};
 
+void add_optional_time(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
+  if (value)
+    column.add_timestamptz(*value);
+  else
+    column.add_null();
+}
+
+void add_optional_int8(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
+  if (value)
+    column.add_int8(*value);
+  else
+    column.add_null();
+}
+
+// The events of a batch the direct update (event_update.hpp) left: one array per column.
 struct EventRows {
   pg::DatumColumn ids{Kind::Int8}, statuses{Kind::Text}, template_ids{Kind::Int8},
       delivery_ids{Kind::Int8}, error_counts{Kind::Int4}, last_errors{Kind::Text},
       retry_at{Kind::TimestampTz}, processed_at{Kind::TimestampTz};
+
+  void add(const EventChange& ch) {
+    ids.add_int8(ch.id);
+    statuses.add_text(core::event_status_label(ch.status));
+    error_counts.add_int4(ch.error_count);
+    if (ch.last_error)
+      last_errors.add_text(*ch.last_error);
+    else
+      last_errors.add_null();
+    add_optional_int8(template_ids, ch.template_id);
+    add_optional_int8(delivery_ids, ch.delivery_id);
+    add_optional_time(retry_at, ch.retry_at);
+    add_optional_time(processed_at, ch.processed_at);
+  }
 
   void bind(pg::Statement::Args& args) const {
     args.set_array("ids", ids)
@@ -145,27 +175,12 @@ struct EventRows {
   }
 };
 
-template <typename T>
-void add_optional_text(pg::DatumColumn& column, const std::optional<T>& value) {
-  if (value)
-    column.add_text(*value);
-  else
-    column.add_null();
-}
-
-void add_optional_time(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
-  if (value)
-    column.add_timestamptz(*value);
-  else
-    column.add_null();
-}
-
 bool goes_to_delivery(const core::Decision& d) {
   return d.status == core::EventStatus::PendingDelivery;
 }
 
-// Writes the events `which` (indexes into events/results) with one statement for their
-// delivery-log rows and one for the events. May throw PgError or SqlError.
+// Writes the events `which` (indexes into events/results): their delivery-log rows, then the
+// events' new state. May throw PgError or SqlError.
 void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results,
                 const std::vector<size_t>& which) {
@@ -176,7 +191,8 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
   std::vector<LogRow> logs;
-  EventRows rows;
+  std::vector<EventChange> changes;
+  changes.reserve(which.size());
   auto optional_part = [](const std::string& part) -> std::optional<std::string_view> {
     if (part.empty()) return std::nullopt;  // an empty part is stored as NULL
     return std::string_view(part);
@@ -184,15 +200,16 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
   for (size_t i : which) {
     const ClaimedEvent& e = events[i];
     const core::Decision& d = results[i].decision;
-    rows.ids.add_int8(e.id);
-    rows.statuses.add_text(core::event_status_label(d.status));
-    rows.error_counts.add_int4(d.error_count);
-    add_optional_text(rows.last_errors, d.last_error);
-    add_optional_time(rows.retry_at, d.retry_at);
-    add_optional_time(rows.processed_at, d.processed_at);
+    EventChange ch;
+    ch.id = e.id;
+    ch.tid = e.tid;
+    ch.status = d.status;
+    ch.error_count = d.error_count;
+    if (d.last_error) ch.last_error = std::string_view(*d.last_error);
+    ch.retry_at = d.retry_at;
+    ch.processed_at = d.processed_at;
     if (!goes_to_delivery(d)) {
-      rows.template_ids.add_null();
-      rows.delivery_ids.add_null();
+      changes.push_back(ch);
       continue;
     }
     const PublishedTemplate& t = templates.templates[results[i].template_index];
@@ -201,8 +218,9 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
       throw pg::SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                          "template \"" + t.name + "\" has no delivery: unpublished meanwhile?");
     int64 delivery = found->second;
-    rows.template_ids.add_int8(t.id);
-    rows.delivery_ids.add_int8(delivery);
+    ch.template_id = t.id;
+    ch.delivery_id = delivery;
+    changes.push_back(ch);
     const RenderedMessage& m = results[i].message;
     LogRow log;
     log.event_id = e.id;
@@ -220,8 +238,7 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
     logs.push_back(log);
   }
 
-  // The direct path (log_insert.hpp); the INSERT statement when the table is not exactly the
-  // extension's.
+  // The direct paths (log_insert.hpp, event_update.hpp); the statements for what they leave.
   if (!logs.empty() && !insert_logs_direct(queue, now, logs)) {
     LogRows columns;
     for (const LogRow& log : logs) columns.add(log);
@@ -230,6 +247,10 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
     args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
     insert_logs.run(args);
   }
+  std::vector<size_t> left = update_events_direct(queue, now, changes);
+  if (left.empty()) return;
+  EventRows rows;
+  for (size_t k : left) rows.add(changes[k]);
   pg::Statement& update = update_events[static_cast<int>(queue)];
   pg::Statement::Args args(update);
   rows.bind(args);

@@ -33,7 +33,7 @@ std::string claim_sql(const char* table) {
   return std::string(
              "SELECT id, event_type, email, mobile_phone, external_id, origin, "
              "wished_channel::text AS wished_channel, language, country, ctx, expires_at, "
-             "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due "
+             "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due, ctid "
              "FROM mc.") +
          table +
          " WHERE ((id OPERATOR(pg_catalog.>>) 7) OPERATOR(pg_catalog.&) 7) "
@@ -56,7 +56,7 @@ pg::Statement make_claim(Queue queue) {
        {"limit", INT4OID},
        {"start", TIMESTAMPTZOID}},
       {"id", "event_type", "email", "mobile_phone", "external_id", "origin", "wished_channel",
-       "language", "country", "ctx", "expires_at", "error_count", "due"});
+       "language", "country", "ctx", "expires_at", "error_count", "due", "ctid"});
 }
 
 pg::Statement claim_statements[core::kQueueCount] = {make_claim(Queue::Rt),
@@ -90,7 +90,8 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
              origin = st.column("origin"), channel = st.column("wished_channel"),
              language = st.column("language"), country = st.column("country"),
              ctx = st.column("ctx"), expires_at = st.column("expires_at"),
-             error_count = st.column("error_count"), due = st.column("due");
+             error_count = st.column("error_count"), due = st.column("due"),
+             ctid = st.column("ctid");
   TimestampTz last_due = 0;
   if (rows > 0)
     last_due = pg::call([&] {
@@ -119,6 +120,7 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
       e.has_expires_at = !isnull;
       if (!isnull) e.expires_at = DatumGetTimestampTz(expires);
       e.error_count = DatumGetInt32(st.value_unsafe(i, error_count, &isnull));
+      e.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(st.value_unsafe(i, ctid, &isnull)));
     });
     e.type = text.type;
     e.email = text_of(text.email);
