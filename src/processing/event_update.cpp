@@ -48,11 +48,16 @@ struct ColumnSpec {
   Type type;
 };
 constexpr ColumnSpec kColumns[kColumnCount] = {
-    {"id", kInt8},           {"status", kEventStatus},
-    {"template_id", kInt8},  {"delivery_id", kInt8},
-    {"error_count", kInt4},  {"last_error", kText},
-    {"process_requested_at", kTimestampTz}, {"processing_at", kTimestampTz},
-    {"processed_at", kTimestampTz}, {"last_modified_at", kTimestampTz},
+    {"id", kInt8},
+    {"status", kEventStatus},
+    {"template_id", kInt8},
+    {"delivery_id", kInt8},
+    {"error_count", kInt4},
+    {"last_error", kText},
+    {"process_requested_at", kTimestampTz},
+    {"processing_at", kTimestampTz},
+    {"processed_at", kTimestampTz},
+    {"last_modified_at", kTimestampTz},
 };
 constexpr int kStatusCount = 4;  // core::EventStatus
 
@@ -80,8 +85,8 @@ bool describe_unsafe(Relation rel, Table* t) {
   if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED) return false;
   if (!own_constraints_only(rel)) return false;
   Oid nsp = get_namespace_oid("mc", false);
-  Oid status_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-                                    CStringGetDatum("event_status"), ObjectIdGetDatum(nsp));
+  Oid status_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("event_status"),
+                                    ObjectIdGetDatum(nsp));
   if (!OidIsValid(status_type)) return false;
   TupleDesc desc = RelationGetDescr(rel);
   for (int c = 0; c < kColumnCount; ++c) t->attnum[c] = InvalidAttrNumber;
@@ -133,8 +138,8 @@ void check_privileges_unsafe(const Table* t) {
   Oid user = GetUserId();
   if (pg_class_aclcheck(t->relid, user, ACL_UPDATE) != ACLCHECK_OK)
     for (int c = 0; c < kColumnCount; ++c)
-      if (c != kId && pg_attribute_aclcheck(t->relid, t->attnum[c], user, ACL_UPDATE) !=
-                          ACLCHECK_OK)
+      if (c != kId &&
+          pg_attribute_aclcheck(t->relid, t->attnum[c], user, ACL_UPDATE) != ACLCHECK_OK)
         aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(t->relid));
   if (pg_class_aclcheck(t->relid, user, ACL_SELECT) != ACLCHECK_OK &&
       pg_attribute_aclcheck(t->relid, t->attnum[kId], user, ACL_SELECT) != ACLCHECK_OK)

@@ -59,15 +59,24 @@ struct ColumnSpec {
   bool insert_names_it;  // named by the SQL INSERT (needs its INSERT privilege)
 };
 constexpr ColumnSpec kColumns[kColumnCount] = {
-    {"event_id", kInt8, true, true},           {"status", kLogStatus, true, true},
-    {"channel", kChannelType, true, true},     {"delivery_id", kInt8, true, true},
-    {"attempts", kInt4, true, false},          {"created_at", kTimestampTz, true, true},
-    {"last_modified_at", kTimestampTz, true, true}, {"lease_until", kTimestampTz, false, false},
-    {"queue", kText, true, true},              {"address", kText, true, true},
-    {"sender", kText, true, true},             {"subject", kText, true, true},
-    {"body_html", kText, true, true},          {"body_text", kText, true, true},
-    {"push_data", kText, true, true},          {"webhook_url", kText, true, true},
-    {"failure_reason", kText, true, true},     {"lease_token", kUuid, false, false},
+    {"event_id", kInt8, true, true},
+    {"status", kLogStatus, true, true},
+    {"channel", kChannelType, true, true},
+    {"delivery_id", kInt8, true, true},
+    {"attempts", kInt4, true, false},
+    {"created_at", kTimestampTz, true, true},
+    {"last_modified_at", kTimestampTz, true, true},
+    {"lease_until", kTimestampTz, false, false},
+    {"queue", kText, true, true},
+    {"address", kText, true, true},
+    {"sender", kText, true, true},
+    {"subject", kText, true, true},
+    {"body_html", kText, true, true},
+    {"body_text", kText, true, true},
+    {"push_data", kText, true, true},
+    {"webhook_url", kText, true, true},
+    {"failure_reason", kText, true, true},
+    {"lease_token", kUuid, false, false},
     {"message_id", kText, false, false},
 };
 constexpr const char* kOwnCheck = "delivery_log_queue_check";
@@ -313,7 +322,8 @@ bool insert_unsafe(intake::Queue queue, TimestampTz now, const std::vector<LogRo
   // What the statement trigger would do: wake the sender workers when this transaction commits.
   if (t.wake) {
     int rc = SPI_execute("SELECT mc._wake_senders()", false, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "mc._wake_senders() failed: %s", SPI_result_code_string(rc));
+    if (rc != SPI_OK_SELECT)
+      elog(ERROR, "mc._wake_senders() failed: %s", SPI_result_code_string(rc));
   }
   // The rows are visible to the batch's next statements.
   CommandCounterIncrement();
