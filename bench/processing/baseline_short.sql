@@ -63,3 +63,26 @@ BEGIN
     EXIT WHEN n = 0;
   END LOOP;
 END $$;
+
+-- The floor (shared/design/performance-floor.md, "both together"): the two writes every
+-- processed event costs, and nothing else: per batch of 1,000 events by id range, one INSERT of
+-- their message rows (a fixed, already rendered text: no template, no join) and one UPDATE of
+-- their status; no claim, no locking, no rendering. Not a processor: what no processor that
+-- writes a message row and updates its event can beat.
+CREATE PROCEDURE base.floor_both_writes(batch int DEFAULT 1000) LANGUAGE plpgsql AS $$
+DECLARE
+  lo bigint;
+  top bigint;
+BEGIN
+  SELECT min(id), max(id) INTO lo, top FROM base.event;
+  WHILE lo <= top LOOP
+    INSERT INTO base.message (event_id, template_id, address, body_text)
+      SELECT e.id, 1, e.mobile_phone, 'Hi Ada, your order 123456 is shipped (7).'
+      FROM base.event e WHERE e.id >= lo AND e.id < lo + batch;
+    UPDATE base.event e SET status = 'pending_delivery', template_id = 1, processed_at = now(),
+           last_modified_at = now()
+    WHERE e.id >= lo AND e.id < lo + batch;
+    COMMIT;
+    lo := lo + batch;
+  END LOOP;
+END $$;

@@ -65,6 +65,13 @@ for run in $(seq 1 "$RUNS"); do
     echo "queue_style $workers $(timed "$workers" "CALL $queue_style()")"
     [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
       { echo "baseline did not process every event" >&2; exit 1; }
+    if [ "$WORKLOAD" = short ] && [ "$workers" = 1 ]; then  # the floor: both writes, nothing else
+      q -c "TRUNCATE base.message" -c "UPDATE base.event SET status = 'pending', processed_at = NULL, template_id = NULL" \
+        -c "VACUUM FULL base.event" -c "ANALYZE base.event" -c "CHECKPOINT" >/dev/null
+      echo "floor 1 $(timed 1 "CALL base.floor_both_writes()")"
+      [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
+        { echo "the floor did not write every event" >&2; exit 1; }
+    fi
   done
 done
 [ "$STATUS_COPY" = 1 ] || exit 0
@@ -89,14 +96,14 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 SH
-pg_virtualenv -o shared_buffers="$SHARED_BUFFERS" -o max_wal_size=4GB -o checkpoint_timeout=30min \
-  bash "$inner" 2>/dev/null | tee "$out" | grep -E '^(settings|mc|update_style|queue_style|status_copy_[a-z_]+) '
+pg_virtualenv -t -o shared_buffers="$SHARED_BUFFERS" -o max_wal_size=4GB -o checkpoint_timeout=30min \
+  bash "$inner" 2>/dev/null | tee "$out" | grep -E '^(settings|mc|update_style|queue_style|floor|status_copy_[a-z_]+) '
 OUT=$out python3 - <<'PY'
 import os, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(os.environ['OUT']):
     p = line.split()
-    if len(p) == 3 and (p[0] in ('mc', 'update_style', 'queue_style') or p[0].startswith('status_copy_')):
+    if len(p) == 3 and (p[0] in ('mc', 'update_style', 'queue_style', 'floor') or p[0].startswith('status_copy_')):
         rows[(p[0], int(p[1]))].append(int(p[2]))
 print(f"\n{os.environ['WORKLOAD']} workload, {int(os.environ['EVENTS']):,} events, medians of "
       f"{os.environ['RUNS']}:\n")
@@ -106,6 +113,13 @@ for w in sorted({k[1] for k in rows if k[0] == 'mc'}):
     m = statistics.median(rows[('mc', w)]); u = statistics.median(rows[('update_style', w)]); q = statistics.median(rows[('queue_style', w)])
     per_run = ", ".join(f"{a / max(b, c):.2f}" for a, b, c in zip(rows[('mc', w)], rows[('update_style', w)], rows[('queue_style', w)]))
     print(f"| {w} | {m:,.0f} | {u:,.0f} | {q:,.0f} | {m / max(u, q):.2f}x | {per_run} |")
+f = rows[('floor', 1)]
+if f:
+    m = rows[('mc', 1)]
+    print(f"\nThe floor (both writes alone, 1 session): {statistics.median(f):,.0f} events/s (runs "
+          + ", ".join(f"{x:,}" for x in f) + f"); message_center with 1 worker reaches "
+          f"{statistics.median(m) / statistics.median(f):.2f} of it (per run "
+          + ", ".join(f"{a / b:.2f}" for a, b in zip(m, f)) + ")")
 for variant in ('flow', 'after_checkpoint'):
     v = rows[(f'status_copy_{variant}', 1)]
     if v:

@@ -234,7 +234,7 @@ bool update_unsafe(intake::Queue queue, TimestampTz now, const std::vector<Event
   // What a statement starting now would see: a version that is not the current one (updated
   // since the claim, by another transaction or by this one, e.g. an enrichment function) is left
   // to the statement, as is one whose updater is still running (table_tuple_update waits for it).
-  Snapshot latest = GetLatestSnapshot();
+  Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
   MemoryContext row_context =
       AllocSetContextCreate(CurrentMemoryContext, "mc event update", ALLOCSET_DEFAULT_SIZES);
 
@@ -309,6 +309,7 @@ bool update_unsafe(intake::Queue queue, TimestampTz now, const std::vector<Event
   }
 
   MemoryContextDelete(row_context);
+  UnregisterSnapshot(latest);
   ExecDropSingleTupleTableSlot(old_slot);
   ExecDropSingleTupleTableSlot(new_slot);
   ExecResetTupleTable(estate->es_tupleTable, false);
