@@ -118,6 +118,20 @@ log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port 
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU of the whole cluster in clock ticks: the postmaster, its live children, and (cutime +
+# cstime) the children it has reaped, so backends that ended during a measurement count too.
+pg_ticks() {
+  local pm t=0 c
+  pm=$(head -1 "$work/pg/bench/postmaster.pid")
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for c in $(pgrep -P "$pm"); do t=$((t + $(cpu_ticks "$c" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# Microseconds of CPU per request from a tick count.
+per_req() { awk -v t="$1" -v r="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t / hz * 1e6 / r}'; }
+# bash's `time` gives the user and system CPU of the load generator (wrk or pgbench).
+TIMEFORMAT='%U %S'
+client_ticks() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($1 + $2) * hz}' "$work/time"; }
 pct() { sort -n | awk -v p="$1" '{v[NR] = $1} END {i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; print v[i]}'; }
 
 # One line per measurement in $work/lines: case run events_per_s p50_ms p99_ms stored extra
@@ -131,30 +145,34 @@ measure() {
     [ "$case" = direct_tx ] && script=direct_tx user=gw_login
     # Latency percentiles from pgbench's per-transaction log (-l: one line per transaction,
     # its 3rd field the latency in microseconds, what pgbench's own average is computed from).
-    out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
-      -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1)
+    p0=$(pg_ticks)
+    out=$( { time pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
+      -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1; } 2>"$work/time")
+    p1=$(pg_ticks)
     local tps p50 p99 failed
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
     p50=$(cat "$work"/pgb.* | awk '{print $3}' | pct 50)
     p99=$(cat "$work"/pgb.* | awk '{print $3}' | pct 99)
     stored=$(q "SELECT count(*) FROM mc.rt_event")
-    echo "$case $run $tps $(awk -v a="$p50" -v b="$p99" 'BEGIN {printf "%.3f %.3f", a / 1000, b / 1000}') $stored failed=${failed:-0}" >>"$work/lines"
+    local n
+    n=$(awk -v t="$tps" -v d="$DURATION" 'BEGIN {printf "%.0f", t * d}')
+    echo "$case $run $tps $(awk -v a="$p50" -v b="$p99" 'BEGIN {printf "%.3f %.3f", a / 1000, b / 1000}') $stored failed=${failed:-0} client_cpu_us_per_req=$(per_req "$(client_ticks)" "$n") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$n")" >>"$work/lines"
     ;;
   json | soap)
     local url body c0 c1 line
     if [ "$case" = json ]; then url="$base/api/v1/events/rt" body="$work/event.json"
     else url="$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" body="$work/soap.xml"; fi
-    c0=$(cpu_ticks "$gw_pid")
-    out=$(MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
-      -s "$HERE/post.lua" "$url" 2>&1)
-    c1=$(cpu_ticks "$gw_pid")
+    c0=$(cpu_ticks "$gw_pid") p0=$(pg_ticks)
+    out=$( { time MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
+      -s "$HERE/post.lua" "$url" 2>&1; } 2>"$work/time")
+    c1=$(cpu_ticks "$gw_pid") p1=$(pg_ticks)
     line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; exit 1; }
     stored=$(q "SELECT count(*) FROM mc.rt_event")
     # shellcheck disable=SC2086
     eval "$(sed 's/^WRK //' <<<"$line")"   # requests duration_us non2xx sockerr p50_us p99_us
     echo "$case $run $(awk -v r="$requests" -v d="$duration_us" -v a="$p50_us" -v b="$p99_us" \
-      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t / hz * 1e6 / r}')" >>"$work/lines"
+      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(per_req $((c1 - c0)) "$requests") client_cpu_us_per_req=$(per_req "$(client_ticks)" "$requests") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$requests")" >>"$work/lines"
     ;;
   esac
   log "$(tail -1 "$work/lines")"
@@ -185,8 +203,13 @@ def m(case, i): return med([float(f[i]) for f in rows[case]])
 print(f"## mc-gateway push, {started} UTC\n")
 print(f"{runs} runs of {dur} s per case, {conns} connections (wrk -t {wthreads}, pgbench -c {conns} -j 2),"
       f" mc-gateway {gwargs}; {cores} cores; load average before {lb}, after {la}.\n")
-print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+def cpu(case):
+    def k(key):
+        vs = [float(x.split("=")[1]) for f in rows[case] for x in f[6:] if x.startswith(key + "=")]
+        return f"{med(vs):.0f}" if vs else "-"
+    return f"{k('client_cpu_us_per_req')}, {k('gw_cpu_us_per_req')}, {k('pg_cpu_us_per_req')}"
 base = m("pgbench", 2) if "pgbench" in rows else None
 targets = {"json": 0.7, "soap": 0.5}
 for case in ("pgbench", "json", "soap", "direct_tx"):
@@ -198,7 +221,7 @@ for case in ("pgbench", "json", "soap", "direct_tx"):
     name = {"pgbench": "pgbench `SELECT mc.push_event(...)` (baseline)", "json": "JSON `POST /api/v1/events/rt`",
             "soap": "SOAP `nms:rtEvent#PushEvent`",
             "direct_tx": "diagnostic: the gateway's SQL (token lookup, role, push) by pgbench"}[case]
-    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} |")
+    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} | {cpu(case)} |")
 print("\nPer run (case run events/s p50_ms p99_ms rows_stored extra):\n")
 print("```")
 for l in open(lines): print(l.rstrip())
