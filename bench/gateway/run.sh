@@ -148,6 +148,7 @@ measure() {
     p0=$(pg_ticks)
     out=$( { time pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
       -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1; } 2>"$work/time")
+    sleep 1  # pgbench's backends exit after it does: their CPU counts once the postmaster reaps them
     p1=$(pg_ticks)
     local tps p50 p99 failed
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
