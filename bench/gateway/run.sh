@@ -16,12 +16,9 @@
 #   GW_WRK_THREADS=2       wrk threads (pgbench always -j 2)
 #   GW_ARGS="..."          extra mc-gateway options (default: its own defaults, pool 8, 16 threads)
 #   GW_CASES="pgbench json soap direct_tx"   (direct_tx: a diagnostic, not a baseline, below)
+#   GW_ARGS="--token-cache-s 0"  every request looks its token up (the 0.4.0 behaviour)
 #   GW_PG_PORT=5531        the cluster's port (its socket is in a private directory)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
-#   GW_TOKEN_ROLE_PLPGSQL=1  what-if, in the throwaway cluster only: mc.api_token_role redefined
-#                          in PL/pgSQL (same query, same SECURITY DEFINER and search_path), whose
-#                          plan is cached per session; the shipped one is LANGUAGE sql, which
-#                          SECURITY DEFINER and SET keep from being inlined: planned every call
 #   MC_GATEWAY=path        the gateway binary (default: pg_config --bindir, else build/)
 set -euo pipefail
 
@@ -68,15 +65,6 @@ q "CREATE EXTENSION message_center" >/dev/null
 q "CREATE ROLE shop_writer LOGIN; GRANT mc_event_writer TO shop_writer"   # only mc_event_writer
 q "CREATE ROLE gw_login LOGIN IN ROLE mc_gateway, shop_writer"
 token=$(q "SELECT mc.create_api_token('shop_writer', 'bench')")
-if [ "${GW_TOKEN_ROLE_PLPGSQL:-0}" = 1 ]; then
-  q "CREATE OR REPLACE FUNCTION mc.api_token_role(token text) RETURNS name
-     LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, mc, pg_temp AS \$f\$
-     BEGIN
-       RETURN (SELECT r.rolname FROM mc.api_token t JOIN pg_catalog.pg_roles r ON r.rolname = t.role_name
-               WHERE t.token_sha256 = sha256(convert_to(token, 'UTF8')) AND NOT r.rolsuper);
-     END \$f\$"
-  log "what-if: mc.api_token_role in PL/pgSQL"
-fi
 
 # The same event everywhere: event.json through the JSON API and in pgbench's statement, its
 # SOAP form (soap_envelope.xml, the SDK's envelope) converts to the same document but for
@@ -86,12 +74,12 @@ printf "SELECT mc.push_event('%s');\n" "$event" >"$work/push_event.sql"
 sed "s/@TOKEN@/$token/g" "$HERE/soap_envelope.xml" | tr -d '\n' >"$work/soap.xml"
 cp "$HERE/event.json" "$work/event.json"
 # Diagnostic (not a baseline): what the gateway asks of the database for one push, sent
-# directly by pgbench as the gateway's login: the token's role looked up and set, the push,
+# directly by pgbench as the gateway's login: the (remembered) token's role set, the push,
 # in one transaction (pgbench sends BEGIN and COMMIT too, 4 round trips; the gateway sends the
 # two statements in one pipelined exchange, one implicit transaction).
 {
   echo "BEGIN;"
-  echo "SELECT pg_catalog.set_config('statement_timeout', '4000', true), pg_catalog.set_config('role', coalesce(mc.api_token_role('$token'), ''), true);"
+  echo "SELECT pg_catalog.set_config('role', 'shop_writer', true);"
   echo "SELECT mc.push_event('$event');"
   echo "COMMIT;"
 } >"$work/direct_tx.sql"
@@ -192,7 +180,7 @@ cp "$work/gw.log" "$work/gw.keep" 2>/dev/null || true
 mkdir -p "$REPO/bench/results"
 result="$REPO/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 - "$work/lines" "$started" "$load_before" "$load_after" "$RUNS" "$DURATION" "$CONNS" \
-  "$WRK_THREADS" "${GW_ARGS:-default options}$([ "${GW_TOKEN_ROLE_PLPGSQL:-0}" = 1 ] && echo ', what-if: mc.api_token_role in PL/pgSQL')" "$(nproc)" <<'PY' | tee "$result"
+  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" <<'PY' | tee "$result"
 import statistics, sys
 lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores = sys.argv[1:]
 rows = {}
