@@ -176,8 +176,8 @@ bool stale_cached_role(TokenCache* cache, const std::string& token, const RoleSt
   return true;
 }
 
-void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token,
-                    TokenCache* cache, const std::function<void(Tx&)>& work) {
+void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token, TokenCache* cache,
+                    const std::function<void(Tx&)>& work) {
   bool allow_cached = true;
   for (int attempt = 0;; ++attempt) {
     std::vector<Statement> begin{{"BEGIN", {}}};
@@ -251,7 +251,8 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
       // No BEGIN or COMMIT: what the extended protocol runs up to a Sync without BEGIN is one
       // implicit transaction, committed at the Sync (or rolled back, after an error); the
       // role set in it lasts until then.
-      std::vector<Result> r = pipeline(lease.get(), {step.statement, {sql.c_str(), params}}, &failed);
+      std::vector<Result> r =
+          pipeline(lease.get(), {step.statement, {sql.c_str(), params}}, &failed);
       after_role_step(cache, token, step, r[0].get());
       return std::move(r[1]);
     } catch (const DbError& e) {
