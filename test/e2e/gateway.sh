@@ -119,9 +119,22 @@ check "no event of the refused roles or tokens" \
 node test/gateway/api_test.js "$base" "$writer_token" "$reader_token" "$ops_token" src/gateway/openapi.json ||
   failures=$((failures + 1))
 
-# --- revocation
+# --- revocation. The gateway remembers looked-up tokens (token_cache.hpp): the reader token
+# was used just above, so it is remembered; the revocation must still win, through the
+# notification (trigger api_token_changed -> LISTEN mc_api_token_changed), however the token
+# is removed.
+check "the reader token works before its revocation" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Session-Token: $reader_token" "$base/nl/jsp/mcPing.jsp")" = 200
 q "SELECT mc.revoke_api_token('shop reader')" >/dev/null
 check "a revoked token gets 401" test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Session-Token: $reader_token" "$base/nl/jsp/mcPing.jsp")" = 401
+spare_token=$(q "SELECT mc.create_api_token('shop_writer', 'spare')")
+check "a new token works (and is now remembered)" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $spare_token" -H 'Content-Type: application/json' --data-binary '{"type":"spare","email":"spare@example.com","ctx":{}}' "$base/api/v1/events/rt")" = 201
+q "DELETE FROM mc.api_token WHERE label = 'spare'" >/dev/null
+check "a token deleted by hand (not through mc.revoke_api_token) gets 401 too" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $spare_token" -H 'Content-Type: application/json' --data-binary '{"type":"spare","email":"spare2@example.com","ctx":{}}' "$base/api/v1/events/rt")" = 401
+check "the gateway listens for token changes (its cache is on)" \
+  test "$(q "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE query = 'LISTEN mc_api_token_changed'")" = 1
 
 # --- one-click unsubscribe (RFC 8058): a processed event has a delivery-log row
 q "SELECT mc.create_template('welcome_mail', 'welcome', 'email', subject => 'Hi', body_text => 'Hi {{ctx.firstName}}')" >/dev/null
