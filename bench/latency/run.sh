@@ -6,11 +6,11 @@
 # RATES (default "5000 10000") pushes per second, DURATION (default 30) seconds each, CLIENTS
 # (default 8) pgbench clients. Every pushed event must have been processed (checked, reported).
 # Per rate it also prints the seconds whose p99 was worst, with what else ran then (pg_cron's
-# other jobs), to see where a tail comes from.
+# other jobs), to see where a tail comes from (WORST, default 3, of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/build.sh
-export RATES=${RATES:-"5000 10000"} DURATION=${DURATION:-30} CLIENTS=${CLIENTS:-8}
+export RATES=${RATES:-"5000 10000"} DURATION=${DURATION:-30} CLIENTS=${CLIENTS:-8} WORST=${WORST:-3}
 inner=$(mktemp)
 cat >"$inner" <<'SH'
 set -euo pipefail
@@ -40,7 +40,7 @@ for rate in $RATES; do
                        extract(epoch FROM pg_xact_commit_timestamp(d.xmin) - e.created_at) * 1000 AS ms
                 FROM mc.rt_event e JOIN mc.delivery_log d ON d.event_id = e.id),
           w AS (SELECT s, count(*) AS n, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS mx
-                FROM l GROUP BY s ORDER BY p99 DESC LIMIT 3)
+                FROM l GROUP BY s ORDER BY p99 DESC LIMIT $WORST)
      SELECT '  worst second ' || to_char(w.s, 'HH24:MI:SS') || ': events=' || w.n || ' p99_ms=' || round(w.p99::numeric, 1)
             || ' max_ms=' || round(w.mx::numeric, 1) || ' other jobs: ' || coalesce((
               SELECT string_agg(DISTINCT j.jobname || ' ' || round(extract(epoch FROM r.end_time - r.start_time)::numeric, 2) || 's', ', ')
