@@ -41,6 +41,7 @@ class SmtpTransfer final : public Transfer {
       if (options_.starttls == StartTls::Optional) use_ssl = CURLUSESSL_TRY;
     }
     curl_easy_setopt(easy, CURLOPT_USE_SSL, use_ssl);
+    set_tls_ca(easy, options_.tls_ca);
     if (!options_.username.empty()) {
       curl_easy_setopt(easy, CURLOPT_USERNAME, options_.username.c_str());
       curl_easy_setopt(easy, CURLOPT_PASSWORD, password_.c_str());
