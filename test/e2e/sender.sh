@@ -27,7 +27,6 @@ as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 pm=
-servers=()
 start() {
   setsid setpriv --reuid=postgres --regid=postgres --init-groups \
     "$bindir/postgres" -D "$dir/data" -p "$port" -k "$dir" -c listen_addresses= \
@@ -51,7 +50,7 @@ stop_all() {
 }
 cleanup() {
   stop_all
-  for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; done
+  stop_servers
   if [ -n "${MC_KEEP:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
@@ -65,16 +64,8 @@ wait_for() {  # wait_for "<sql returning t>" seconds what
   done
   echo "ok - $3"
 }
-serve() {  # serve NAME script args... -> prints the port
-  local name=$1 script=$2; shift 2
-  "$py" "$repo/test/servers/$script" --dir "$dir/$name" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  servers+=($!)
-  for _ in $(seq 1 100); do
-    grep -q READY "$dir/$name.out" 2>/dev/null && { awk '/READY/ {print $2}' "$dir/$name.out"; return; }
-    sleep 0.1
-  done
-  echo "server $name did not start" >&2; cat "$dir/$name.err" >&2; exit 1
-}
+# shellcheck source=../support/test_servers.sh
+source "$repo/test/support/test_servers.sh"
 push() {  # push TYPE EMAIL [queue]
   q "SELECT mc.push_event(jsonb_build_object('type', '$1', 'email', '$2', 'ctx', jsonb_build_object('name', 'Zoë', 'url', 'http://127.0.0.1:${hport:-1}/ok/hook')), '${3:-rt}')"
 }

@@ -25,10 +25,12 @@ password='s3cret-Relay-pass'
 setpriv --reuid=postgres --regid=postgres --init-groups "$bindir/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 pm=
-servers=()
 cleanup() {
-  [ -n "$pm" ] && { kill -9 "$pm" $(pgrep -P "$pm" || true) 2>/dev/null; wait "$pm" 2>/dev/null; }
-  for s in "${servers[@]}"; do kill "$s" 2>/dev/null || true; done
+  if [ -n "$pm" ]; then
+    kill -9 "$pm" $(pgrep -P "$pm" || true) 2>/dev/null || true
+    wait "$pm" 2>/dev/null || true
+  fi
+  stop_servers
   if [ -n "${MC_KEEP:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
@@ -59,25 +61,23 @@ wait_for() {  # wait_for "<sql returning t>" seconds what
   done
   echo "ok - $3"
 }
-serve() {  # serve NAME args... -> prints the port
-  local name=$1; shift
-  "$py" "$repo/test/servers/smtp_server.py" --dir "$dir/$name" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  servers+=($!)
-  for _ in $(seq 1 100); do
-    grep -q READY "$dir/$name.out" 2>/dev/null && { awk '/READY/ {print $2}' "$dir/$name.out"; return; }
-    sleep 0.1
-  done
-  echo "server $name did not start" >&2; cat "$dir/$name.err" >&2; exit 1
-}
+# shellcheck source=../support/test_servers.sh
+source "$repo/test/support/test_servers.sh"
 received() { ls "$dir/$1"/*.eml 2>/dev/null | wc -l; }
 push() { q "SELECT mc.push_event(jsonb_build_object('type', 'welcome', 'email', '$1', 'ctx', '{}'::jsonb))" >/dev/null; }
-reroute() {  # reroute PROVIDER: email goes to it, and one message is pushed and processed
+send_via() {  # send_via PROVIDER ADDRESS: email routed to it, one message pushed and processed
   q "SELECT mc.route_channel('email', '$1')" >/dev/null
+  push "$2"
+  q "SELECT mc.rt_events_processing()" >/dev/null
+}
+arrived_over_tls_as_user() {  # arrived_over_tls_as_user SERVER: its one message came over TLS, logged in
+  "$py" -c 'import glob, json, sys; r = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/[0-9]*.json")]
+sys.exit(0 if len(r) == 1 and r[0]["tls"] is True and r[0]["login"] == "relay-user" else 1)' "$dir/$1"
 }
 
-secure=$(serve secure --tls --auth "relay-user:$password")
-implicit=$(serve implicit --implicit-tls --auth "relay-user:$password")
-plain=$(serve plain --auth "relay-user:$password")
+secure=$(serve secure smtp_server.py --tls --auth "relay-user:$password")
+implicit=$(serve implicit smtp_server.py --implicit-tls --auth "relay-user:$password")
+plain=$(serve plain smtp_server.py --auth "relay-user:$password")
 ca=$(cat "$dir/secure/cert.pem")
 
 q "CREATE EXTENSION pg_cron"
@@ -107,42 +107,28 @@ check "options.tls_ca that is not a certificate is refused (22023, naming the fi
 q "SELECT count(*) FROM mc.start_workflows()" >/dev/null
 
 # 1. STARTTLS + AUTH with the certificate trusted.
-reroute tls
-push ok1@example.org
-q "SELECT mc.rt_events_processing()" >/dev/null
+send_via tls ok1@example.org
 wait_for "SELECT status = 'sent' FROM mc.delivery_log WHERE address = 'ok1@example.org'" 20 "STARTTLS + AUTH, certificate trusted through options.tls_ca: sent"
-check "it arrived over TLS, logged in as the provider's user" \
-  "$py" -c 'import glob, json, sys; r = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/[0-9]*.json")]
-sys.exit(0 if len(r) == 1 and r[0]["tls"] is True and r[0]["login"] == "relay-user" else 1)' "$dir/secure"
+check "it arrived over TLS, logged in as the provider's user" arrived_over_tls_as_user secure
 
 # 1b. Implicit TLS (smtps://), AUTH, certificate trusted.
-reroute smtps
-push ok2@example.org
-q "SELECT mc.rt_events_processing()" >/dev/null
+send_via smtps ok2@example.org
 wait_for "SELECT status = 'sent' FROM mc.delivery_log WHERE address = 'ok2@example.org'" 20 "smtps:// (TLS from the first byte) + AUTH: sent"
-check "it arrived over TLS, logged in as the provider's user" \
-  "$py" -c 'import glob, json, sys; r = [json.load(open(f)) for f in glob.glob(sys.argv[1] + "/[0-9]*.json")]
-sys.exit(0 if len(r) == 1 and r[0]["tls"] is True and r[0]["login"] == "relay-user" else 1)' "$dir/implicit"
+check "it arrived over TLS, logged in as the provider's user" arrived_over_tls_as_user implicit
 
 # 2. The same server, the system's CAs: refused, deferred, nothing sent.
-reroute untrusted
-push untrusted1@example.org
-q "SELECT mc.rt_events_processing()" >/dev/null
+send_via untrusted untrusted1@example.org
 wait_for "SELECT status = 'pending' AND attempts >= 1 AND failure_reason IS NOT NULL FROM mc.delivery_log WHERE address = 'untrusted1@example.org'" 20 "an untrusted certificate: deferred"
 echo "# reason: $(q "SELECT failure_reason FROM mc.delivery_log WHERE address = 'untrusted1@example.org'")"
 check "and nothing was sent to that server (still only the first message)" test "$(received secure)" = 1
 
 # 3. starttls required, the server offers none: deferred, never in clear.
-reroute no_starttls
-push clear1@example.org
-q "SELECT mc.rt_events_processing()" >/dev/null
+send_via no_starttls clear1@example.org
 wait_for "SELECT status = 'pending' AND attempts >= 1 AND failure_reason IS NOT NULL FROM mc.delivery_log WHERE address = 'clear1@example.org'" 20 "starttls required, none offered: deferred"
 check "and nothing went to that server in clear" test "$(received plain)" = 0
 
 # 4. A wrong password: 535, deferred with the reply as reason.
-reroute wrong_pass
-push auth1@example.org
-q "SELECT mc.rt_events_processing()" >/dev/null
+send_via wrong_pass auth1@example.org
 wait_for "SELECT status = 'pending' AND attempts >= 1 AND failure_reason IS NOT NULL FROM mc.delivery_log WHERE address = 'auth1@example.org'" 20 "a refused login: deferred"
 echo "# reason: $(q "SELECT failure_reason FROM mc.delivery_log WHERE address = 'auth1@example.org'")"
 check "and nothing was sent by it" test "$(received secure)" = 1
