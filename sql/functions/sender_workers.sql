@@ -140,6 +140,7 @@ BEGIN
              'event_id', c.event_id, 'channel', c.channel, 'queue', c.queue, 'address', c.address,
              'sender', c.sender, 'subject', c.subject, 'body_html', c.body_html,
              'body_text', c.body_text, 'push_data', c.push_data, 'webhook_url', c.webhook_url,
+             'unsubscribe_url', c.unsubscribe_url,
              'attempts', c.attempts, 'max_attempts', s.max_delivery_attempts,
              'valid_until', extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity)),
              'external_id', e.external_id, 'type', e.event_type, 'language', e.language,
@@ -155,17 +156,22 @@ REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[]) FROM P
 
 -- Records a batch of outcomes of the run `token`: sent / failed (final), deferred (pending
 -- again from retry_at). Only messages this run still holds are touched: an outcome is recorded
--- once (a stale run's report changes nothing). Quarantines the addresses the outcome says to,
--- counts per provider. Returns the messages recorded.
+-- once (a stale run's report changes nothing). Quarantines the addresses the outcome says to
+-- (hard: at once; soft, mailbox full: counted by mc._soft_failures, quarantined when repeated;
+-- a message sent forgets the address's soft count), counts per provider. Returns the messages
+-- recorded.
 CREATE OR REPLACE FUNCTION mc._sender_record(token uuid, outcomes jsonb) RETURNS integer
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   now_ timestamptz := clock_timestamp();
   n integer;
+  soft_channels mc.channel[];
+  soft_addresses text[];
+  soft_reasons text[];
 BEGIN
   WITH o AS (
     SELECT * FROM jsonb_to_recordset($2) AS x (event_id bigint, status text, reason text,
-      message_id text, retry_at double precision, quarantine text, provider text)),
+      message_id text, retry_at double precision, quarantine text, provider text, soft text)),
   u AS (
     UPDATE mc.delivery_log d
     SET status = (CASE WHEN o.status = 'deferred' THEN 'pending' ELSE o.status END)::mc.delivery_status,
@@ -173,7 +179,10 @@ BEGIN
         lease_until = CASE WHEN o.status = 'deferred' THEN to_timestamp(o.retry_at) END,
         lease_token = NULL, last_modified_at = now_
     FROM o WHERE d.event_id = o.event_id AND d.lease_token = $1 AND d.status = 'pending'
-    RETURNING d.event_id, d.channel, d.address, o.status, o.reason, o.quarantine, o.provider),
+    RETURNING d.event_id, d.channel, d.address, o.status, o.reason, o.quarantine, o.provider, o.soft),
+  forgotten AS (
+    DELETE FROM mc.soft_failure f USING u
+    WHERE u.status = 'sent' AND f.channel = u.channel AND f.address = u.address),
   q AS (
     INSERT INTO mc.quarantine AS t (channel, address, reason)
     SELECT DISTINCT ON (u.channel, u.address) u.channel, u.address, u.quarantine FROM u
@@ -198,7 +207,13 @@ BEGIN
       SET last_error = coalesce(excluded.last_error, t.last_error),
           last_error_at = greatest(t.last_error_at, excluded.last_error_at),
           last_sent_at = coalesce(excluded.last_sent_at, t.last_sent_at))
-  SELECT count(*) INTO n FROM u;
+  SELECT count(*), array_agg(u.channel) FILTER (WHERE u.soft IS NOT NULL),
+         array_agg(u.address) FILTER (WHERE u.soft IS NOT NULL),
+         array_agg(u.soft) FILTER (WHERE u.soft IS NOT NULL)
+  INTO n, soft_channels, soft_addresses, soft_reasons FROM u;
+  IF soft_channels IS NOT NULL THEN
+    PERFORM mc._soft_failures(soft_channels, soft_addresses, soft_reasons);
+  END IF;
   DELETE FROM mc.provider_counter x WHERE x.minute < now_ - interval '2 hours';
   RETURN n;
 END $$;

@@ -22,7 +22,9 @@ CREATE TABLE mc.delivery_log (
   -- The current lease (mc.claim_messages): only its holder reports the outcome.
   lease_token uuid,
   -- The Message-ID of the last email sent for it (sender workers), matched by mc.report_bounce.
-  message_id text
+  message_id text,
+  -- Rendered List-Unsubscribe URL (email templates with unsubscribe_url).
+  unsubscribe_url text
 ) WITH (fillfactor = 85);
 CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
 CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';

@@ -56,7 +56,8 @@ void split_sender(const std::string& sender, std::string& name, std::string& add
 
 struct Dispatcher::Message {
   std::uint64_t event_id = 0;
-  std::string channel, address, sender, subject, body_html, body_text, push_data, webhook_url;
+  std::string channel, address, sender, subject, body_html, body_text, push_data, webhook_url,
+      unsubscribe_url;
   std::string external_id, type, language, country, queue;
   int attempts = 1, max_attempts = 10;
   std::optional<std::int64_t> valid_until;
@@ -151,6 +152,7 @@ void Dispatcher::dispatch(const std::string& messages_json) {
     m.body_text = str(j, "body_text");
     m.push_data = str(j, "push_data");
     m.webhook_url = str(j, "webhook_url");
+    m.unsubscribe_url = str(j, "unsubscribe_url");
     m.external_id = str(j, "external_id");
     m.type = str(j, "type");
     m.language = str(j, "language");
@@ -199,6 +201,7 @@ void Dispatcher::send_email(Provider& p, const Message& m) {
   f.text = m.body_text;
   f.html = m.body_html;
   f.event_id = std::to_string(m.event_id);
+  f.unsubscribe_url = m.unsubscribe_url;
   f.extra_headers.emplace_back("X-MC-Event-Id", f.event_id);
   delivery::BuiltMessage built = delivery::build_message(f);
   std::string bytes;
@@ -290,6 +293,9 @@ void Dispatcher::finish(Provider& p, std::uint64_t id, const delivery::Outcome& 
   }
   if (o.quarantine == delivery::QuarantineStrength::Hard && !o.quarantine_reason.empty())
     out.quarantine = o.quarantine_reason;
+  else if (o.quarantine == delivery::QuarantineStrength::Soft && !o.quarantine_reason.empty() &&
+           out.status != "sent")
+    out.soft = o.quarantine_reason;
   outcomes_.push_back(std::move(out));
 }
 
@@ -356,6 +362,7 @@ std::string Dispatcher::to_json(const std::vector<Outcome>& outcomes) {
     if (!o.reason.empty()) j["reason"] = o.reason;
     if (!o.message_id.empty()) j["message_id"] = o.message_id;
     if (!o.quarantine.empty()) j["quarantine"] = o.quarantine;
+    if (!o.soft.empty()) j["soft"] = o.soft;
     if (!o.provider.empty()) j["provider"] = o.provider;
     if (o.status == "deferred") j["retry_at"] = o.retry_at;
     a.push_back(std::move(j));

@@ -27,6 +27,7 @@ struct Outcome {
   std::string reason;
   std::string message_id;
   std::string quarantine;  // quarantine reason, empty: none
+  std::string soft;        // soft failure reason (mailbox full), counted; empty: none
   std::string provider;
   std::int64_t retry_at = 0;  // unix seconds, deferred only
 };
