@@ -27,6 +27,8 @@ DROP FUNCTION mc.create_template(text, text, text, text, text, text, text, text,
 \ir functions/publish_local.sql
 \ir functions/push_publication.sql
 \ir functions/apply_publication.sql
+-- _sender_claim returns rows (was: a JSON array), see the throughput block.
+DROP FUNCTION mc._sender_claim(integer, uuid, text[], integer[]);
 \ir functions/sender_workers.sql
 -- ==== END sendfast: List-Unsubscribe ==========================================================
 
@@ -41,3 +43,9 @@ ALTER TABLE mc.settings
 \ir functions/sender_workers.sql
 \ir functions/report_bounce.sql
 -- ==== END sendfast: soft-failure quarantine ===================================================
+
+-- ==== BEGIN sendfast (issue 12): sender throughput ===========================================
+-- The workers' claim walks pending messages per channel and queue in event order.
+CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, event_id) WHERE status = 'pending';
+\ir functions/sender_workers.sql
+-- ==== END sendfast: sender throughput =========================================================

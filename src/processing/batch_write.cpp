@@ -50,20 +50,20 @@ std::string insert_logs_sql(bool unsubscribe) {
          "body_text, push_data, webhook_url, failure_reason, unsubscribe_url)";
 }
 const std::vector<pg::ParamSpec> kInsertLogParams = {{"event_ids", INT8ARRAYOID},
-                                                            {"statuses", TEXTARRAYOID},
-                                                            {"channels", TEXTARRAYOID},
-                                                            {"delivery_ids", INT8ARRAYOID},
-                                                            {"addresses", TEXTARRAYOID},
-                                                            {"senders", TEXTARRAYOID},
-                                                            {"subjects", TEXTARRAYOID},
-                                                            {"bodies_html", TEXTARRAYOID},
-                                                            {"bodies_text", TEXTARRAYOID},
-                                                            {"push_data", TEXTARRAYOID},
-                                                            {"webhook_urls", TEXTARRAYOID},
-                                                            {"failure_reasons", TEXTARRAYOID},
-                                                            {"unsubscribe_urls", TEXTARRAYOID},
-                                                            {"queue", TEXTOID},
-                                                            {"now", TIMESTAMPTZOID}};
+                                                     {"statuses", TEXTARRAYOID},
+                                                     {"channels", TEXTARRAYOID},
+                                                     {"delivery_ids", INT8ARRAYOID},
+                                                     {"addresses", TEXTARRAYOID},
+                                                     {"senders", TEXTARRAYOID},
+                                                     {"subjects", TEXTARRAYOID},
+                                                     {"bodies_html", TEXTARRAYOID},
+                                                     {"bodies_text", TEXTARRAYOID},
+                                                     {"push_data", TEXTARRAYOID},
+                                                     {"webhook_urls", TEXTARRAYOID},
+                                                     {"failure_reasons", TEXTARRAYOID},
+                                                     {"unsubscribe_urls", TEXTARRAYOID},
+                                                     {"queue", TEXTOID},
+                                                     {"now", TIMESTAMPTZOID}};
 pg::Statement insert_logs(insert_logs_sql(false), kInsertLogParams);
 pg::Statement insert_logs_unsubscribe(insert_logs_sql(true), kInsertLogParams);
 

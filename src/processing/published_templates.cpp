@@ -44,8 +44,7 @@ pg::Statement read_unsubscribe_key(
 std::string from_hex(const char* hex) {
   std::string out;
   auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
-  for (; hex[0] && hex[1]; hex += 2)
-    out += static_cast<char>(nibble(hex[0]) << 4 | nibble(hex[1]));
+  for (; hex[0] && hex[1]; hex += 2) out += static_cast<char>(nibble(hex[0]) << 4 | nibble(hex[1]));
   return out;
 }
 pg::Statement read_partials("SELECT name, body FROM mc.partial", {}, {"name", "body"});
@@ -133,8 +132,8 @@ const TemplateSet& published_templates(intake::Queue queue) {
     t.event_type = row.event_type;
     t.channel = static_cast<int>(core::parse_channel(row.channel).value_or(core::Channel::Email));
     t.language = opt(row.language);
-    PartSources sources{opt(row.sender),      opt(row.subject),   opt(row.body_html),
-                        opt(row.body_text),   opt(row.push_data), opt(row.webhook_url),
+    PartSources sources{opt(row.sender),         opt(row.subject),   opt(row.body_html),
+                        opt(row.body_text),      opt(row.push_data), opt(row.webhook_url),
                         opt(row.unsubscribe_url)};
     t.published_at = row.published_at;
     t.paused = row.paused;
@@ -147,7 +146,8 @@ const TemplateSet& published_templates(intake::Queue queue) {
       if (t.language) language = *t.language;
       set.candidates.push_back({t.id, t.event_type, t.channel, language, t.published_at, t.paused});
     }
-  if (needs_unsubscribe_key && read_unsubscribe_key.run(pg::Statement::Args(read_unsubscribe_key)) > 0) {
+  if (needs_unsubscribe_key &&
+      read_unsubscribe_key.run(pg::Statement::Args(read_unsubscribe_key)) > 0) {
     const char* hex = nullptr;
     const auto key_column = read_unsubscribe_key.column("key");
     pg::call([&] { hex = read_unsubscribe_key.text_unsafe(0, key_column); });
