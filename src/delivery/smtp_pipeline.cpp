@@ -80,6 +80,8 @@ struct SmtpPipeline::Message {
   SmtpJob job;
   std::string refusal;  // the first refused reply before the data (MAIL or RCPT)
   bool new_connection = false;
+  bool data_written = false;  // its data went out: a failure now leaves the outcome unknown
+  int requeued = 0;           // times a failed connection gave it back before its data
 };
 
 struct SmtpPipeline::Conn {
@@ -165,7 +167,7 @@ void SmtpPipeline::close_conn(Conn& c) {
 }
 
 void SmtpPipeline::complete(Message& m, const std::string& reply_lines, bool transport,
-                            const std::string& why) {
+                            const std::string& why, int curl_code) {
   SmtpResult r;
   r.id = m.job.id;
   r.message_id = m.job.message_id;
@@ -174,6 +176,7 @@ void SmtpPipeline::complete(Message& m, const std::string& reply_lines, bool tra
     r.outcome.disposition = Disposition::Deferred;
     r.outcome.failure_reason = why;
     r.curl_error = why;
+    r.curl_code = curl_code;
   } else {
     std::optional<SmtpReply> reply = parse_smtp_reply(reply_lines);
     SmtpReply rep = reply ? *reply : SmtpReply{reply_code(reply_lines), {}, {}};
@@ -185,8 +188,20 @@ void SmtpPipeline::complete(Message& m, const std::string& reply_lines, bool tra
   completed_.push_back(std::move(r));
 }
 
-void SmtpPipeline::fail_conn(Conn& c, const std::string& why) {
-  for (auto& m : c.messages) complete(*m, {}, true, why);
+void SmtpPipeline::fail_conn(Conn& c, const std::string& why, int curl_code) {
+  // A message whose data never went out was not handed over: it goes back to the front of the
+  // queue for another connection (twice at most), so that a message pipelined behind a failing
+  // one is not deferred with it. The others are deferred (outcome unknown after the data).
+  for (auto it = c.messages.rbegin(); it != c.messages.rend(); ++it) {
+    Message& m = **it;
+    if (!m.data_written && m.refusal.empty() && m.requeued < 2 && it != c.messages.rend() - 1) {
+      ++m.requeued;
+      m.new_connection = false;
+      queue_.push_front(std::move(*it));
+    }
+  }
+  for (auto& m : c.messages)
+    if (m) complete(*m, {}, true, why, curl_code);
   c.messages.clear();
   close_conn(c);
 }
@@ -212,7 +227,7 @@ void SmtpPipeline::open_conn(Conn& c, std::int64_t now) {
   if (rc != 0 && errno != EINPROGRESS) {
     std::string why = std::string("transport error: Failed to connect to ") + options_.url.host +
                       " port " + std::to_string(options_.url.port) + ": " + std::strerror(errno);
-    fail_conn(c, why);
+    fail_conn(c, why, CURLE_COULDNT_CONNECT);
     return;
   }
   c.expect.push_back({Expect::Greeting, nullptr});
@@ -225,6 +240,7 @@ void SmtpPipeline::queue_commands(Conn& c) {
     c.out += cmd.text;
     c.expect.push_back({cmd.what, cmd.msg});
     if (cmd.what == Expect::Data) c.data_wait = true;
+    if (cmd.what == Expect::EndData) cmd.msg->data_written = true;
     c.commands.pop_front();
   }
 }
@@ -241,7 +257,8 @@ void SmtpPipeline::flush(Conn& c, std::int64_t now) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n < 0 && errno == EINTR) continue;
-    fail_conn(c, std::string("transport error: send failed: ") + std::strerror(errno));
+    fail_conn(c, std::string("transport error: send failed: ") + std::strerror(errno),
+              CURLE_SEND_ERROR);
     return;
   }
   c.out.clear();
@@ -309,7 +326,8 @@ void SmtpPipeline::on_reply(Conn& c, const std::string& lines, std::int64_t now)
   switch (p.what) {
     case Expect::Greeting:
       if (code / 100 != 2) {
-        fail_conn(c, "transport error: greeting " + lines.substr(0, lines.find('\r')));
+        fail_conn(c, "transport error: greeting " + lines.substr(0, lines.find('\r')),
+                  CURLE_WEIRD_SERVER_REPLY);
         return;
       }
       c.out +=
@@ -318,7 +336,8 @@ void SmtpPipeline::on_reply(Conn& c, const std::string& lines, std::int64_t now)
       break;
     case Expect::Ehlo:
       if (code / 100 != 2) {
-        fail_conn(c, "transport error: EHLO refused: " + lines.substr(0, lines.find('\r')));
+        fail_conn(c, "transport error: EHLO refused: " + lines.substr(0, lines.find('\r')),
+                  CURLE_WEIRD_SERVER_REPLY);
         return;
       }
       c.ready = true;
@@ -368,6 +387,10 @@ void SmtpPipeline::feed(Conn& c, std::int64_t now) {
     if (n < 0 && errno == EINTR) continue;
     std::string why = n == 0 ? std::string("transport error: connection closed by the server")
                              : std::string("transport error: recv: ") + std::strerror(errno);
+    // Closed before the greeting: to the caller, the connection failed.
+    int code = !c.ready && !c.expect.empty() && c.expect.front().what == Expect::Greeting
+                   ? CURLE_COULDNT_CONNECT
+                   : CURLE_RECV_ERROR;
     // Replies that came before the close still count.
     std::size_t at = 0, nl;
     while (c.fd >= 0 && (nl = c.in.find('\n', at)) != std::string::npos) {
@@ -384,7 +407,7 @@ void SmtpPipeline::feed(Conn& c, std::int64_t now) {
     if (c.messages.empty() && c.expect.empty())
       close_conn(c);  // an idle connection the server closed
     else
-      fail_conn(c, why);
+      fail_conn(c, why, code);
     return;
   }
   std::size_t at = 0, nl;
@@ -443,9 +466,10 @@ void SmtpPipeline::process(const std::vector<ReadySocket>& ready) {
         socklen_t len = sizeof err;
         getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err != 0) {
-          fail_conn(c, std::string("transport error: Failed to connect to ") + options_.url.host +
-                           " port " + std::to_string(options_.url.port) + ": " +
-                           std::strerror(err));
+          fail_conn(c,
+                    std::string("transport error: Failed to connect to ") + options_.url.host +
+                        " port " + std::to_string(options_.url.port) + ": " + std::strerror(err),
+                    CURLE_COULDNT_CONNECT);
           break;
         }
         c.connecting = false;
@@ -460,8 +484,10 @@ void SmtpPipeline::process(const std::vector<ReadySocket>& ready) {
     Conn& c = *cp;
     if (c.fd < 0) continue;
     if (c.busy() && now - c.last_progress > options_.timeout_ms) {
-      fail_conn(c, "timeout: no reply from the server within " +
-                       std::to_string(options_.timeout_ms) + " ms");
+      fail_conn(
+          c,
+          "timeout: no reply from the server within " + std::to_string(options_.timeout_ms) + " ms",
+          CURLE_OPERATION_TIMEDOUT);
       continue;
     }
     flush(c, now);

@@ -70,8 +70,10 @@ class SmtpPipeline {
   void on_reply(Conn& c, const std::string& lines, std::int64_t now);
   void queue_commands(Conn& c);
   void flush(Conn& c, std::int64_t now);
-  void fail_conn(Conn& c, const std::string& why);
-  void complete(Message& m, const std::string& reply_lines, bool transport, const std::string& why);
+  // curl_code: the CURLcode libcurl would report for that failure (SmtpResult's contract).
+  void fail_conn(Conn& c, const std::string& why, int curl_code = CURLE_RECV_ERROR);
+  void complete(Message& m, const std::string& reply_lines, bool transport, const std::string& why,
+                int curl_code = 0);
   void open_conn(Conn& c, std::int64_t now);
   void close_conn(Conn& c);
 
