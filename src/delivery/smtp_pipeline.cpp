@@ -188,13 +188,16 @@ void SmtpPipeline::complete(Message& m, const std::string& reply_lines, bool tra
   completed_.push_back(std::move(r));
 }
 
-void SmtpPipeline::fail_conn(Conn& c, const std::string& why, int curl_code) {
+void SmtpPipeline::fail_conn(Conn& c, const std::string& why, int curl_code, bool requeue_head) {
   // A message whose data never went out was not handed over: it goes back to the front of the
   // queue for another connection (twice at most), so that a message pipelined behind a failing
-  // one is not deferred with it. The others are deferred (outcome unknown after the data).
+  // one is not deferred with it, nor one sent on a connection the server had just closed. The
+  // head of a connection that timed out or could not connect is deferred (it is the one the
+  // server stalls on), as are messages whose data went out (outcome unknown).
   for (auto it = c.messages.rbegin(); it != c.messages.rend(); ++it) {
     Message& m = **it;
-    if (!m.data_written && m.refusal.empty() && m.requeued < 2 && it != c.messages.rend() - 1) {
+    bool head = it == c.messages.rend() - 1;
+    if (!m.data_written && m.refusal.empty() && m.requeued < 2 && (!head || requeue_head)) {
       ++m.requeued;
       m.new_connection = false;
       queue_.push_front(std::move(*it));
@@ -407,7 +410,7 @@ void SmtpPipeline::feed(Conn& c, std::int64_t now) {
     if (c.messages.empty() && c.expect.empty())
       close_conn(c);  // an idle connection the server closed
     else
-      fail_conn(c, why, code);
+      fail_conn(c, why, code, /*requeue_head=*/true);
     return;
   }
   std::size_t at = 0, nl;

@@ -71,7 +71,8 @@ class SmtpPipeline {
   void queue_commands(Conn& c);
   void flush(Conn& c, std::int64_t now);
   // curl_code: the CURLcode libcurl would report for that failure (SmtpResult's contract).
-  void fail_conn(Conn& c, const std::string& why, int curl_code = CURLE_RECV_ERROR);
+  void fail_conn(Conn& c, const std::string& why, int curl_code = CURLE_RECV_ERROR,
+                 bool requeue_head = false);
   void complete(Message& m, const std::string& reply_lines, bool transport, const std::string& why,
                 int curl_code = 0);
   void open_conn(Conn& c, std::int64_t now);

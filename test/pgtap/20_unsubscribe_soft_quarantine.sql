@@ -2,7 +2,7 @@
 -- token of mc.unsubscribe_token, handed to the sender workers' claim) and the soft-failure
 -- quarantine (repeated mailbox-full outcomes, mc.settings rule), through the workers' SQL.
 BEGIN;
-SELECT plan(24);
+SELECT plan(28);
 
 -- Templates: the part is stored, compiled, refused outside email, published.
 SELECT ok(mc.create_template('news', 'news', 'email', subject => 'News', body_text => 'Hello',
@@ -87,6 +87,26 @@ SELECT pg_temp.reclaim();
 SELECT mc._sender_record('00000000-0000-0000-0000-000000000001',
   jsonb_build_array(jsonb_build_object('event_id', :news_id, 'status', 'sent')));
 SELECT is((SELECT count(*)::int FROM mc.soft_failure WHERE address = 'ann@example.org'), 0, 'a sent message forgets the soft count');
+
+-- The claim: rows in event order, rt before batch; a message its workers died on
+-- max_delivery_attempts times fails in the same pass instead of being returned; a stale run
+-- gets one row of NULLs.
+UPDATE mc.delivery_log SET status = 'pending', lease_token = NULL, lease_until = NULL, attempts = 0;
+SELECT mc.push_event('{"type":"plain","email":"carl@example.org","ctx":{}}', 'batch') AS batch_id \gset
+SELECT mc.batch_events_processing();
+UPDATE mc.delivery_log SET attempts = 3 WHERE event_id = :plain_id;
+UPDATE mc.settings SET max_delivery_attempts = 3;
+SELECT is((SELECT array_agg(m.event_id ORDER BY ord) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}')
+             WITH ORDINALITY AS m (event_id, channel, queue, address, sender, subject, body_html, body_text, push_data,
+                                   webhook_url, unsubscribe_url, attempts, max_attempts, valid_until, external_id,
+                                   event_type, language, country, ord)),
+  ARRAY[:news_id, :batch_id]::bigint[], 'claim: rt first, then batch; the exhausted message is not returned');
+SELECT is((SELECT status::text || ': ' || failure_reason FROM mc.delivery_log WHERE event_id = :plain_id),
+  'failed: no outcome after 3 delivery attempts', 'it failed in the same pass');
+SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE lease_token IS NOT NULL), 2, 'the two returned are leased to the run');
+SELECT is((SELECT count(*)::int || ' ' || bool_and(m.event_id IS NULL)::text
+           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000002', '{email}', '{10}') m),
+  '1 true', 'a run that no longer holds the slot gets one row of NULLs');
 
 SELECT * FROM finish();
 ROLLBACK;
