@@ -82,7 +82,9 @@ push() {  # push TYPE EMAIL [queue]
 }
 sender_pids() { q "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'mc sender'"; }
 
-sport=$(serve mail smtp_server.py --stall 6)
+# PIPELINING advertised, as Postfix does: the workers pipeline (src/delivery/smtp_pipeline.hpp);
+# the delivery integration tests cover servers without it.
+sport=$(serve mail smtp_server.py --stall 6 --pipelining)
 hport=$(serve http http_server.py --key hook-key)
 # A port nothing listens on: the provider that is down.
 dead_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
