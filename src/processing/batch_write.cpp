@@ -23,42 +23,55 @@ namespace {
 using intake::Queue;
 using Kind = pg::DatumColumn::Kind;
 
-// The delivery-log rows of a batch: one array per column, bound by name.
-pg::Statement insert_logs(
-    "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, sender, "
-    "subject, body_html, body_text, push_data, webhook_url, failure_reason, created_at, "
-    "last_modified_at) "
-    "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
-    "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
-    "u.webhook_url, u.failure_reason, $now, $now "
-    "FROM ROWS FROM (pg_catalog.unnest($event_ids::int8[]), pg_catalog.unnest($statuses::text[]), "
-    "pg_catalog.unnest($channels::text[]), pg_catalog.unnest($delivery_ids::int8[]), "
-    "pg_catalog.unnest($addresses::text[]), pg_catalog.unnest($senders::text[]), "
-    "pg_catalog.unnest($subjects::text[]), pg_catalog.unnest($bodies_html::text[]), "
-    "pg_catalog.unnest($bodies_text::text[]), pg_catalog.unnest($push_data::text[]), "
-    "pg_catalog.unnest($webhook_urls::text[]), pg_catalog.unnest($failure_reasons::text[])) "
-    "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
-    "body_text, push_data, webhook_url, failure_reason)",
-    {{"event_ids", INT8ARRAYOID},
-     {"statuses", TEXTARRAYOID},
-     {"channels", TEXTARRAYOID},
-     {"delivery_ids", INT8ARRAYOID},
-     {"addresses", TEXTARRAYOID},
-     {"senders", TEXTARRAYOID},
-     {"subjects", TEXTARRAYOID},
-     {"bodies_html", TEXTARRAYOID},
-     {"bodies_text", TEXTARRAYOID},
-     {"push_data", TEXTARRAYOID},
-     {"webhook_urls", TEXTARRAYOID},
-     {"failure_reasons", TEXTARRAYOID},
-     {"queue", TEXTOID},
-     {"now", TIMESTAMPTZOID}});
+// The delivery-log rows of a batch: one array per column, bound by name. The second form
+// also writes unsubscribe_url (0.5.0): used only when a message has one, so that this library
+// also serves a 0.4.0 schema until its ALTER EXTENSION UPDATE.
+std::string insert_logs_sql(bool unsubscribe) {
+  std::string u = unsubscribe ? "true" : "false";
+  return std::string(
+             "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, "
+             "sender, subject, body_html, body_text, push_data, webhook_url, failure_reason, "
+             "created_at, last_modified_at") +
+         (unsubscribe ? ", unsubscribe_url" : "") +
+         ") "
+         "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
+         "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
+         "u.webhook_url, u.failure_reason, $now, $now" +
+         (unsubscribe ? ", u.unsubscribe_url" : "") +
+         " FROM ROWS FROM (pg_catalog.unnest($event_ids::int8[]), "
+         "pg_catalog.unnest($statuses::text[]), "
+         "pg_catalog.unnest($channels::text[]), pg_catalog.unnest($delivery_ids::int8[]), "
+         "pg_catalog.unnest($addresses::text[]), pg_catalog.unnest($senders::text[]), "
+         "pg_catalog.unnest($subjects::text[]), pg_catalog.unnest($bodies_html::text[]), "
+         "pg_catalog.unnest($bodies_text::text[]), pg_catalog.unnest($push_data::text[]), "
+         "pg_catalog.unnest($webhook_urls::text[]), pg_catalog.unnest($failure_reasons::text[]), "
+         "pg_catalog.unnest($unsubscribe_urls::text[])) "
+         "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
+         "body_text, push_data, webhook_url, failure_reason, unsubscribe_url)";
+}
+const std::vector<pg::ParamSpec> kInsertLogParams = {{"event_ids", INT8ARRAYOID},
+                                                     {"statuses", TEXTARRAYOID},
+                                                     {"channels", TEXTARRAYOID},
+                                                     {"delivery_ids", INT8ARRAYOID},
+                                                     {"addresses", TEXTARRAYOID},
+                                                     {"senders", TEXTARRAYOID},
+                                                     {"subjects", TEXTARRAYOID},
+                                                     {"bodies_html", TEXTARRAYOID},
+                                                     {"bodies_text", TEXTARRAYOID},
+                                                     {"push_data", TEXTARRAYOID},
+                                                     {"webhook_urls", TEXTARRAYOID},
+                                                     {"failure_reasons", TEXTARRAYOID},
+                                                     {"unsubscribe_urls", TEXTARRAYOID},
+                                                     {"queue", TEXTOID},
+                                                     {"now", TIMESTAMPTZOID}};
+pg::Statement insert_logs(insert_logs_sql(false), kInsertLogParams);
+pg::Statement insert_logs_unsubscribe(insert_logs_sql(true), kInsertLogParams);
 
 struct LogRows {
   pg::DatumColumn event_ids{Kind::Int8}, statuses{Kind::Text}, channels{Kind::Text},
       delivery_ids{Kind::Int8}, addresses{Kind::Text}, senders{Kind::Text}, subjects{Kind::Text},
       bodies_html{Kind::Text}, bodies_text{Kind::Text}, push_data{Kind::Text},
-      webhook_urls{Kind::Text}, failure_reasons{Kind::Text};
+      webhook_urls{Kind::Text}, failure_reasons{Kind::Text}, unsubscribe_urls{Kind::Text};
 
   void bind(pg::Statement::Args& args) const {
     args.set_array("event_ids", event_ids)
@@ -72,7 +85,8 @@ struct LogRows {
         .set_array("bodies_text", bodies_text)
         .set_array("push_data", push_data)
         .set_array("webhook_urls", webhook_urls)
-        .set_array("failure_reasons", failure_reasons);
+        .set_array("failure_reasons", failure_reasons)
+        .set_array("unsubscribe_urls", unsubscribe_urls);
   }
 };
 
@@ -161,6 +175,7 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
   LogRows logs;
+  bool any_unsubscribe = false;
   EventRows rows;
   for (size_t i : which) {
     const ClaimedEvent& e = events[i];
@@ -197,13 +212,16 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
     add_optional_text(logs.push_data, m.push_data);
     add_optional_text(logs.webhook_urls, m.webhook_url);
     add_optional_text(logs.failure_reasons, d.failure_reason);
+    add_optional_text(logs.unsubscribe_urls, m.unsubscribe_url);
+    if (!m.unsubscribe_url.empty()) any_unsubscribe = true;
   }
 
   if (logs.event_ids.size() > 0) {
-    pg::Statement::Args args(insert_logs);
+    pg::Statement& insert = any_unsubscribe ? insert_logs_unsubscribe : insert_logs;
+    pg::Statement::Args args(insert);
     logs.bind(args);
     args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
-    insert_logs.run(args);
+    insert.run(args);
   }
   pg::Statement& update = update_events[static_cast<int>(queue)];
   pg::Statement::Args args(update);

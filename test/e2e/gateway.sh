@@ -137,7 +137,8 @@ check "the gateway listens for token changes (its cache is on)" \
   test "$(q "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE query = 'LISTEN mc_api_token_changed'")" = 1
 
 # --- one-click unsubscribe (RFC 8058): a processed event has a delivery-log row
-q "SELECT mc.create_template('welcome_mail', 'welcome', 'email', subject => 'Hi', body_text => 'Hi {{ctx.firstName}}')" >/dev/null
+# (Its unsubscribe_url points at this gateway: the List-Unsubscribe URL the sender would send.)
+q "SELECT mc.create_template('welcome_mail', 'welcome', 'email', subject => 'Hi', body_text => 'Hi {{ctx.firstName}}', unsubscribe_url => '$base/u/{{unsubscribe_token}}')" >/dev/null
 q "SELECT mc.publish_template('welcome_mail')" >/dev/null
 q "SELECT mc.rt_events_processing()" >/dev/null
 if [ -n "${rt_id:-}" ]; then
@@ -151,8 +152,10 @@ if [ -n "${rt_id:-}" ]; then
   check "another event's id with this HMAC is refused" \
     test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$base/u/$batch_one.$expected")" = 403
   check "nothing was quarantined by them" test "$(q "SELECT count(*) FROM mc.quarantine")" = 0
-  check "POST /u/{token} with List-Unsubscribe=One-Click: 200" \
-    test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$base/u/$token")" = 200
+  url=$(q "SELECT unsubscribe_url FROM mc.delivery_log WHERE event_id = $rt_id")
+  check "the message's rendered List-Unsubscribe URL is this gateway's /u/{token}" test "$url" = "$base/u/$token"
+  check "POST of that URL with List-Unsubscribe=One-Click: 200" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$url")" = 200
   check "the address is in mc.quarantine for its channel, reason unsubscribed" \
     test "$(q "SELECT concat_ws('|', channel, address, reason) FROM mc.quarantine")" = "email|ada@example.com|unsubscribed"
   # The delivery outcome through GET /api/v1/events/{id}, for a role that may read mc.delivery_log.

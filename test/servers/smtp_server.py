@@ -11,6 +11,7 @@ Listens on 127.0.0.1 only. The reply depends on the recipient's local part prefi
   drop...      the connection is closed after the data arrived, before the final reply
   stallrcpt... the reply to RCPT is delayed by --stall seconds
   stall...     the final reply is delayed by --stall seconds (past the client's timeout)
+--pipelining advertises PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in order).
 --auth USER:PASS offers AUTH (PLAIN, LOGIN) on the plain connection and refuses other
 credentials with 535 5.7.8; --tls offers STARTTLS with a self-signed certificate made at start
 (openssl req; its name is localhost and 127.0.0.1, its certificate in --dir/cert.pem), so a
@@ -80,11 +81,18 @@ class CountingSMTP(SMTP):
 
 
 class Handler:
-    def __init__(self, recorder, mode, stall):
+    def __init__(self, recorder, mode, stall, pipelining=False):
         self.recorder = recorder
         self.mode = mode
         self.stall = stall
         self.implicit_tls = False
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     def mode_of(self, address):
         if self.mode:
@@ -168,11 +176,12 @@ def main():
     ap.add_argument("--auth", default="")
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--implicit-tls", action="store_true")
+    ap.add_argument("--pipelining", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     recorder = Recorder(args.dir)
     recorder.write_stats()
-    handler = Handler(recorder, args.mode, args.stall)
+    handler = Handler(recorder, args.mode, args.stall, args.pipelining)
     handler.recorder = recorder
     port = args.port or free_port()
     extra = {}
