@@ -19,6 +19,9 @@ bash test/e2e/crash_recovery.sh
 echo "== sender workers: SMTP and webhooks on loopback, restart, kill -9 (MC_SENDER_KILLS, default 5)"
 bash test/e2e/sender.sh
 
+echo "== SMTP with STARTTLS, smtps and AUTH (certificates verified; the password nowhere readable)"
+bash test/e2e/sender_tls.sh
+
 echo "== backups: pg_dump, pg_restore into a fresh cluster, and the product goes on"
 bash test/e2e/backup_restore.sh
 

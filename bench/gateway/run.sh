@@ -16,12 +16,9 @@
 #   GW_WRK_THREADS=2       wrk threads (pgbench always -j 2)
 #   GW_ARGS="..."          extra mc-gateway options (default: its own defaults, pool 8, 16 threads)
 #   GW_CASES="pgbench json soap direct_tx"   (direct_tx: a diagnostic, not a baseline, below)
+#   GW_ARGS="--token-cache-s 0"  every request looks its token up (the 0.4.0 behaviour)
 #   GW_PG_PORT=5531        the cluster's port (its socket is in a private directory)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
-#   GW_TOKEN_ROLE_PLPGSQL=1  what-if, in the throwaway cluster only: mc.api_token_role redefined
-#                          in PL/pgSQL (same query, same SECURITY DEFINER and search_path), whose
-#                          plan is cached per session; the shipped one is LANGUAGE sql, which
-#                          SECURITY DEFINER and SET keep from being inlined: planned every call
 #   MC_GATEWAY=path        the gateway binary (default: pg_config --bindir, else build/)
 set -euo pipefail
 
@@ -68,15 +65,6 @@ q "CREATE EXTENSION message_center" >/dev/null
 q "CREATE ROLE shop_writer LOGIN; GRANT mc_event_writer TO shop_writer"   # only mc_event_writer
 q "CREATE ROLE gw_login LOGIN IN ROLE mc_gateway, shop_writer"
 token=$(q "SELECT mc.create_api_token('shop_writer', 'bench')")
-if [ "${GW_TOKEN_ROLE_PLPGSQL:-0}" = 1 ]; then
-  q "CREATE OR REPLACE FUNCTION mc.api_token_role(token text) RETURNS name
-     LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, mc, pg_temp AS \$f\$
-     BEGIN
-       RETURN (SELECT r.rolname FROM mc.api_token t JOIN pg_catalog.pg_roles r ON r.rolname = t.role_name
-               WHERE t.token_sha256 = sha256(convert_to(token, 'UTF8')) AND NOT r.rolsuper);
-     END \$f\$"
-  log "what-if: mc.api_token_role in PL/pgSQL"
-fi
 
 # The same event everywhere: event.json through the JSON API and in pgbench's statement, its
 # SOAP form (soap_envelope.xml, the SDK's envelope) converts to the same document but for
@@ -86,12 +74,12 @@ printf "SELECT mc.push_event('%s');\n" "$event" >"$work/push_event.sql"
 sed "s/@TOKEN@/$token/g" "$HERE/soap_envelope.xml" | tr -d '\n' >"$work/soap.xml"
 cp "$HERE/event.json" "$work/event.json"
 # Diagnostic (not a baseline): what the gateway asks of the database for one push, sent
-# directly by pgbench as the gateway's login: the token's role looked up and set, the push,
+# directly by pgbench as the gateway's login: the (remembered) token's role set, the push,
 # in one transaction (pgbench sends BEGIN and COMMIT too, 4 round trips; the gateway sends the
 # two statements in one pipelined exchange, one implicit transaction).
 {
   echo "BEGIN;"
-  echo "SELECT pg_catalog.set_config('statement_timeout', '4000', true), pg_catalog.set_config('role', coalesce(mc.api_token_role('$token'), ''), true);"
+  echo "SELECT pg_catalog.set_config('role', 'shop_writer', true);"
   echo "SELECT mc.push_event('$event');"
   echo "COMMIT;"
 } >"$work/direct_tx.sql"
@@ -118,6 +106,20 @@ log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port 
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU of the whole cluster in clock ticks: the postmaster, its live children, and (cutime +
+# cstime) the children it has reaped, so backends that ended during a measurement count too.
+pg_ticks() {
+  local pm t=0 c
+  pm=$(head -1 "$work/pg/bench/postmaster.pid")
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for c in $(pgrep -P "$pm"); do t=$((t + $(cpu_ticks "$c" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# Microseconds of CPU per request from a tick count.
+per_req() { awk -v t="$1" -v r="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t / hz * 1e6 / r}'; }
+# bash's `time` gives the user and system CPU of the load generator (wrk or pgbench).
+TIMEFORMAT='%U %S'
+client_ticks() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($1 + $2) * hz}' "$work/time"; }
 pct() { sort -n | awk -v p="$1" '{v[NR] = $1} END {i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; print v[i]}'; }
 
 # One line per measurement in $work/lines: case run events_per_s p50_ms p99_ms stored extra
@@ -131,30 +133,35 @@ measure() {
     [ "$case" = direct_tx ] && script=direct_tx user=gw_login
     # Latency percentiles from pgbench's per-transaction log (-l: one line per transaction,
     # its 3rd field the latency in microseconds, what pgbench's own average is computed from).
-    out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
-      -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1)
+    p0=$(pg_ticks)
+    out=$( { time pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
+      -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1; } 2>"$work/time")
+    sleep 1  # pgbench's backends exit after it does: their CPU counts once the postmaster reaps them
+    p1=$(pg_ticks)
     local tps p50 p99 failed
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
     p50=$(cat "$work"/pgb.* | awk '{print $3}' | pct 50)
     p99=$(cat "$work"/pgb.* | awk '{print $3}' | pct 99)
     stored=$(q "SELECT count(*) FROM mc.rt_event")
-    echo "$case $run $tps $(awk -v a="$p50" -v b="$p99" 'BEGIN {printf "%.3f %.3f", a / 1000, b / 1000}') $stored failed=${failed:-0}" >>"$work/lines"
+    local n
+    n=$(awk -v t="$tps" -v d="$DURATION" 'BEGIN {printf "%.0f", t * d}')
+    echo "$case $run $tps $(awk -v a="$p50" -v b="$p99" 'BEGIN {printf "%.3f %.3f", a / 1000, b / 1000}') $stored failed=${failed:-0} client_cpu_us_per_req=$(per_req "$(client_ticks)" "$n") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$n")" >>"$work/lines"
     ;;
   json | soap)
     local url body c0 c1 line
     if [ "$case" = json ]; then url="$base/api/v1/events/rt" body="$work/event.json"
     else url="$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" body="$work/soap.xml"; fi
-    c0=$(cpu_ticks "$gw_pid")
-    out=$(MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
-      -s "$HERE/post.lua" "$url" 2>&1)
-    c1=$(cpu_ticks "$gw_pid")
+    c0=$(cpu_ticks "$gw_pid") p0=$(pg_ticks)
+    out=$( { time MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
+      -s "$HERE/post.lua" "$url" 2>&1; } 2>"$work/time")
+    c1=$(cpu_ticks "$gw_pid") p1=$(pg_ticks)
     line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; exit 1; }
     stored=$(q "SELECT count(*) FROM mc.rt_event")
     # shellcheck disable=SC2086
     eval "$(sed 's/^WRK //' <<<"$line")"   # requests duration_us non2xx sockerr p50_us p99_us
     echo "$case $run $(awk -v r="$requests" -v d="$duration_us" -v a="$p50_us" -v b="$p99_us" \
-      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t / hz * 1e6 / r}')" >>"$work/lines"
+      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(per_req $((c1 - c0)) "$requests") client_cpu_us_per_req=$(per_req "$(client_ticks)" "$requests") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$requests")" >>"$work/lines"
     ;;
   esac
   log "$(tail -1 "$work/lines")"
@@ -173,7 +180,7 @@ cp "$work/gw.log" "$work/gw.keep" 2>/dev/null || true
 mkdir -p "$REPO/bench/results"
 result="$REPO/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 - "$work/lines" "$started" "$load_before" "$load_after" "$RUNS" "$DURATION" "$CONNS" \
-  "$WRK_THREADS" "${GW_ARGS:-default options}$([ "${GW_TOKEN_ROLE_PLPGSQL:-0}" = 1 ] && echo ', what-if: mc.api_token_role in PL/pgSQL')" "$(nproc)" <<'PY' | tee "$result"
+  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" <<'PY' | tee "$result"
 import statistics, sys
 lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores = sys.argv[1:]
 rows = {}
@@ -185,8 +192,13 @@ def m(case, i): return med([float(f[i]) for f in rows[case]])
 print(f"## mc-gateway push, {started} UTC\n")
 print(f"{runs} runs of {dur} s per case, {conns} connections (wrk -t {wthreads}, pgbench -c {conns} -j 2),"
       f" mc-gateway {gwargs}; {cores} cores; load average before {lb}, after {la}.\n")
-print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+def cpu(case):
+    def k(key):
+        vs = [float(x.split("=")[1]) for f in rows[case] for x in f[6:] if x.startswith(key + "=")]
+        return f"{med(vs):.0f}" if vs else "-"
+    return f"{k('client_cpu_us_per_req')}, {k('gw_cpu_us_per_req')}, {k('pg_cpu_us_per_req')}"
 base = m("pgbench", 2) if "pgbench" in rows else None
 targets = {"json": 0.7, "soap": 0.5}
 for case in ("pgbench", "json", "soap", "direct_tx"):
@@ -198,7 +210,7 @@ for case in ("pgbench", "json", "soap", "direct_tx"):
     name = {"pgbench": "pgbench `SELECT mc.push_event(...)` (baseline)", "json": "JSON `POST /api/v1/events/rt`",
             "soap": "SOAP `nms:rtEvent#PushEvent`",
             "direct_tx": "diagnostic: the gateway's SQL (token lookup, role, push) by pgbench"}[case]
-    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} |")
+    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} | {cpu(case)} |")
 print("\nPer run (case run events/s p50_ms p99_ms rows_stored extra):\n")
 print("```")
 for l in open(lines): print(l.rstrip())

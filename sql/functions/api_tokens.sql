@@ -53,6 +53,8 @@ COMMENT ON FUNCTION mc.revoke_api_token(text) IS
 -- role that has become a superuser). SECURITY DEFINER: the gateway never reads mc.api_token.
 -- PL/pgSQL, not SQL: a SQL function with SET clauses is planned again on every call (about half
 -- the cost of a gateway push, bench/README.md "Gateway"); PL/pgSQL keeps the plan per session.
+-- pg_authid, not the pg_roles view: the view's join with pg_db_role_setting was planned as a
+-- hash join built on every call; pg_authid's unique index on rolname makes it one probe.
 CREATE OR REPLACE FUNCTION mc.api_token_role(token text) RETURNS name
 LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, mc, pg_temp
@@ -60,10 +62,10 @@ AS $$
 DECLARE
   found name;
 BEGIN
-  SELECT r.rolname INTO found
+  SELECT a.rolname INTO found
   FROM mc.api_token t
-  JOIN pg_catalog.pg_roles r ON r.rolname = t.role_name
-  WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND NOT r.rolsuper;
+  JOIN pg_catalog.pg_authid a ON a.rolname = t.role_name
+  WHERE t.token_sha256 = sha256(convert_to($1, 'UTF8')) AND NOT a.rolsuper;
   RETURN found;
 END
 $$;
@@ -71,3 +73,23 @@ REVOKE ALL ON FUNCTION mc.api_token_role(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mc.api_token_role(text) TO mc_gateway;
 COMMENT ON FUNCTION mc.api_token_role(text) IS
   'mc-gateway login: the role an API token maps to, or NULL (role mc_gateway only)';
+
+-- mc-gateway remembers the role of a token it has looked up (src/gateway/token_cache.hpp) and
+-- LISTENs on mc_api_token_changed: any revocation or change of a token, however made
+-- (mc.revoke_api_token, a DELETE, an UPDATE, TRUNCATE), notifies at commit and every gateway
+-- forgets what it remembered. The payload is empty: which token changed is nobody's business.
+CREATE OR REPLACE FUNCTION mc._api_token_changed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, mc, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('mc_api_token_changed', '');
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION mc._api_token_changed() FROM PUBLIC;
+COMMENT ON FUNCTION mc._api_token_changed() IS
+  'Trigger: tells every mc-gateway (LISTEN mc_api_token_changed) to forget the tokens it remembers';
+CREATE OR REPLACE TRIGGER api_token_changed
+  AFTER UPDATE OR DELETE OR TRUNCATE ON mc.api_token
+  FOR EACH STATEMENT EXECUTE FUNCTION mc._api_token_changed();

@@ -6,16 +6,17 @@ DECLARE
   tid bigint := mc._template_id(publish_name);
 BEGIN
   INSERT INTO mc.published_template AS p (template_id, name, queue, event_type, channel, language,
-    sender, subject, body_html, body_text, push_data, webhook_url, published_at)
+    sender, subject, body_html, body_text, push_data, webhook_url, unsubscribe_url, published_at)
   SELECT t.id, t.name || '_' || q.queue, q.queue, t.event_type, t.channel, t.language, t.sender,
-         t.subject, t.body_html, t.body_text, t.push_data, t.webhook_url, $2
+         t.subject, t.body_html, t.body_text, t.push_data, t.webhook_url, t.unsubscribe_url, $2
   FROM mc.template t CROSS JOIN (VALUES ('rt'), ('batch')) AS q (queue)
   WHERE t.id = tid
   ON CONFLICT ON CONSTRAINT published_template_name_key DO UPDATE SET
     event_type = excluded.event_type, channel = excluded.channel, language = excluded.language,
     sender = excluded.sender, subject = excluded.subject, body_html = excluded.body_html,
     body_text = excluded.body_text, push_data = excluded.push_data,
-    webhook_url = excluded.webhook_url, published_at = excluded.published_at;
+    webhook_url = excluded.webhook_url, unsubscribe_url = excluded.unsubscribe_url,
+    published_at = excluded.published_at;
   -- The deliveries of this month and the next exist before any event needs them, so that
   -- concurrent workers only read them (creating one would make a second worker wait).
   INSERT INTO mc.delivery (published_template_id, template_name, month, channel)

@@ -3,7 +3,7 @@
 -- recorded on the delivery log, else the returned X-MC-Event-Id, else the failed recipient's
 -- latest message of the last 30 days. A failure (even after 'sent': a late bounce) fails the
 -- message, which the status copy turns into delivery_failed; a permanent address failure
--- quarantines the address. Returns the event id matched, or NULL (no failure found, an
+-- quarantines the address, a soft one (mailbox full) counts towards it (mc._soft_failures). Returns the event id matched, or NULL (no failure found, an
 -- automatic reply, nothing matched).
 CREATE OR REPLACE FUNCTION mc._parse_bounce(message text) RETURNS jsonb
   LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'mc_parse_bounce';
@@ -52,6 +52,9 @@ BEGIN
     INSERT INTO mc.quarantine AS t (channel, address, reason) VALUES (d.channel, d.address, r->>'quarantine_reason')
     ON CONFLICT (channel, address) DO UPDATE
       SET error_count = t.error_count + 1, updated_at = now(), reason = excluded.reason;
+  ELSIF r->>'quarantine' = 'soft' THEN
+    PERFORM mc._soft_failures(ARRAY[d.channel], ARRAY[d.address],
+                              ARRAY[coalesce(nullif(r->>'quarantine_reason', ''), 'mailbox_full')]);
   END IF;
   RETURN d.event_id;
 END $$;

@@ -40,6 +40,11 @@ BEGIN
   PERFORM mc._check_template_part('body_text', NEW.body_text);
   PERFORM mc._check_template_part('push_data', NEW.push_data);
   PERFORM mc._check_template_part('webhook_url', NEW.webhook_url);
+  IF NEW.unsubscribe_url IS NOT NULL AND NEW.channel <> 'email' THEN
+    RAISE EXCEPTION 'template "%": unsubscribe_url is for email templates only', NEW.name
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM mc._check_template_part('unsubscribe_url', NEW.unsubscribe_url);
   IF TG_OP = 'UPDATE' THEN
     NEW.updated_at := now();
   END IF;

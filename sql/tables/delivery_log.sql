@@ -22,10 +22,14 @@ CREATE TABLE mc.delivery_log (
   -- The current lease (mc.claim_messages): only its holder reports the outcome.
   lease_token uuid,
   -- The Message-ID of the last email sent for it (sender workers), matched by mc.report_bounce.
-  message_id text
+  message_id text,
+  -- Rendered List-Unsubscribe URL (email templates with unsubscribe_url).
+  unsubscribe_url text
 ) WITH (fillfactor = 85);
 CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
 CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
+-- The sender workers' claim: rt first, then batch, each in event order (mc._sender_claim).
+CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, event_id) WHERE status = 'pending';
 CREATE INDEX delivery_log_message_id ON mc.delivery_log (message_id) WHERE message_id IS NOT NULL;
 -- New messages wake the sender workers when the transaction commits.
 CREATE TRIGGER delivery_log_wake_senders AFTER INSERT ON mc.delivery_log

@@ -20,7 +20,8 @@ CREATE TABLE mc.publication_inbox (
   webhook_url text,
   paused boolean,
   published_at timestamptz,
-  partial_body text
+  partial_body text,
+  unsubscribe_url text
 );
 COMMENT ON TABLE mc.publication_inbox IS 'Publications pushed by a control instance (applied on insert, not stored)';
 CREATE TRIGGER apply_publication BEFORE INSERT ON mc.publication_inbox

@@ -15,6 +15,7 @@ CREATE TABLE mc.published_template (
   webhook_url text,
   paused boolean NOT NULL DEFAULT false,
   published_at timestamptz NOT NULL DEFAULT now(),
+  unsubscribe_url text,
   UNIQUE (template_id, queue)
 );
 CREATE INDEX published_template_route

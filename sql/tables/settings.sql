@@ -22,7 +22,11 @@ CREATE TABLE mc.settings (
   -- Sender workers (spec section 8): how many mc.start_workflows starts, and how long a
   -- message without expires_at may be retried (deferred) before it fails.
   sender_workers integer NOT NULL DEFAULT 1 CHECK (sender_workers BETWEEN 0 AND 64),
-  message_validity interval NOT NULL DEFAULT '2 days' CHECK (message_validity > '0')
+  message_validity interval NOT NULL DEFAULT '2 days' CHECK (message_validity > '0'),
+  -- Repeated soft failures (mailbox full) quarantine an address after this many, the first at
+  -- least soft_quarantine_span before the latest (mc.soft_failure).
+  soft_quarantine_failures integer NOT NULL DEFAULT 3 CHECK (soft_quarantine_failures BETWEEN 1 AND 1000),
+  soft_quarantine_span interval NOT NULL DEFAULT '1 day' CHECK (soft_quarantine_span >= '0')
 );
 COMMENT ON TABLE mc.settings IS 'Instance settings (one row); change with UPDATE, instance_id with mc.set_instance_id';
 INSERT INTO mc.settings DEFAULT VALUES;

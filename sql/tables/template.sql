@@ -15,7 +15,10 @@ CREATE TABLE mc.template (
   push_data text,
   webhook_url text,
   created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  -- Email: the List-Unsubscribe URL (RFC 8058 one-click), Mustache; {{unsubscribe_token}} is the
+  -- message's token for mc-gateway's POST /u/{token} (mc.unsubscribe_token).
+  unsubscribe_url text
 );
 COMMENT ON TABLE mc.template IS 'Message templates as written by their authors';
 CREATE TRIGGER template_before_write BEFORE INSERT OR UPDATE ON mc.template

@@ -1,5 +1,7 @@
 #include "core/iso8601.hpp"
 
+#include "core/civil_calendar.hpp"
+
 namespace mc::core {
 namespace {
 
@@ -46,16 +48,6 @@ bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400
 int days_in_month(int year, int month) {
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
-}
-
-// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 }  // namespace
@@ -108,8 +100,9 @@ std::optional<std::int64_t> parse_iso8601_utc_micros(std::string_view text) {
     }
   }
   if (!in.done()) return std::nullopt;
-  std::int64_t seconds = days_from_civil(*year, *month, *day) * 86400 + hour * 3600 + minute * 60 +
-                         second - offset_minutes * 60;
+  std::int64_t seconds =
+      days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1000000 + micros;
 }
 

@@ -248,4 +248,10 @@ std::vector<std::unique_ptr<Transfer>> CurlEngine::take_completed() {
   return out;
 }
 
+void set_tls_ca(CURL* easy, const std::string& pem) {
+  if (pem.empty()) return;
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+  curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+}
+
 }  // namespace mc::delivery

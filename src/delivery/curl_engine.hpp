@@ -46,6 +46,10 @@ class Transfer {
   virtual void setup_failed(const char* what) noexcept = 0;
 };
 
+// Trusts the PEM certificates `pem` (a provider's options.tls_ca) instead of the system's for
+// TLS on `easy`; nothing when empty. libcurl copies the bytes.
+void set_tls_ca(CURL* easy, const std::string& pem);
+
 struct EngineLimits {
   int max_connections = 4;
   int max_messages_per_connection = 0;  // 0: unlimited

@@ -38,6 +38,7 @@ class HttpTransfer final : public Transfer {
     const std::string method = job_.method.empty() ? "POST" : job_.method;
     curl_easy_setopt(easy, CURLOPT_URL, job_.url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_tls_ca(easy, options_.tls_ca);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
     if (method == "GET") {
       curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);

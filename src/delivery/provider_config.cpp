@@ -88,6 +88,24 @@ std::string dkim_domain_check(const json& v, const std::string& field) {
   if (!valid_host(s) || s.find(':') != std::string::npos) refuse(field, "must be a domain name");
   return lower(s);
 }
+
+// Certificates in PEM, given in the options rather than as a file path: a provider's creator
+// then never names a file on the database server, and the certificate (public) travels with a
+// dump of mc.provider. Checked here for shape only; libcurl refuses what does not parse, and the
+// message is deferred with its reason, like any other TLS failure.
+std::string tls_ca_check(const json& v, const std::string& field) {
+  // PEM is lines: not string_of, which refuses line breaks.
+  if (!v.is_string()) refuse(field, "must be a string");
+  std::string s = v.get<std::string>();
+  if (s.size() > 256 * 1024) refuse(field, "longer than 262144 bytes");
+  if (s.find('\0') != std::string::npos) refuse(field, "contains a NUL byte");
+  if (s.find("-----BEGIN CERTIFICATE-----") == std::string::npos ||
+      s.find("-----END CERTIFICATE-----") == std::string::npos)
+    refuse(field, "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+  if (s.find("PRIVATE KEY") != std::string::npos)
+    refuse(field, "must hold certificates only, never a private key");
+  return s;
+}
 }  // namespace
 
 ParsedUrl parse_url(const std::string& url, const char* field) {
@@ -209,6 +227,8 @@ ProviderConfig parse_provider_config(const std::string& name, const std::string&
       } else if (k == "dkim_selector") {
         s.dkim_selector = string_of(v, f, 63);
         if (!valid_host(s.dkim_selector)) refuse(f, "must be a DNS label");
+      } else if (k == "tls_ca") {
+        s.tls_ca = tls_ca_check(v, f);
       } else {
         refuse(f, "unknown option for kind smtp");
       }
@@ -235,6 +255,10 @@ ProviderConfig parse_provider_config(const std::string& name, const std::string&
     const std::string& k = it.key();
     std::string f = "options." + k;
     const json& v = it.value();
+    if (k == "tls_ca") {
+      h.tls_ca = tls_ca_check(v, f);
+      continue;
+    }
     if (k == "method") {
       h.method = string_of(v, f, 16);
       static const char* kMethods[] = {"POST", "PUT", "PATCH", "GET", "DELETE"};

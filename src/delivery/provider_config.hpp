@@ -49,6 +49,7 @@ struct SmtpOptions {
   int timeout_ms = 30000;
   std::string dkim_domain;  // empty: no DKIM signing
   std::string dkim_selector;
+  std::string tls_ca;  // PEM certificates trusted for TLS instead of the system's; empty: system
 };
 
 struct HttpOptions {
@@ -61,6 +62,7 @@ struct HttpOptions {
   int max_connections = 8;
   double max_per_second = 0;
   int timeout_ms = 10000;
+  std::string tls_ca;  // as SmtpOptions::tls_ca, for https
 };
 
 struct ProviderConfig {

@@ -4,6 +4,7 @@
 #include "delivery/delivery_error.hpp"
 #include "delivery/smtp_reply.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace mc::delivery {
@@ -41,6 +42,7 @@ class SmtpTransfer final : public Transfer {
       if (options_.starttls == StartTls::Optional) use_ssl = CURLUSESSL_TRY;
     }
     curl_easy_setopt(easy, CURLOPT_USE_SSL, use_ssl);
+    set_tls_ca(easy, options_.tls_ca);
     if (!options_.username.empty()) {
       curl_easy_setopt(easy, CURLOPT_USERNAME, options_.username.c_str());
       curl_easy_setopt(easy, CURLOPT_PASSWORD, password_.c_str());
@@ -150,13 +152,19 @@ SmtpSender::SmtpSender(SmtpOptions options, std::string password)
     : options_(std::move(options)),
       password_(std::move(password)),
       url_(url_of(options_)),
-      engine_(limits_of(options_)) {}
+      engine_(limits_of(options_)) {
+  const char* force_curl = std::getenv("MC_SMTP_CURL");
+  if (SmtpPipeline::usable(options_) && !(force_curl && *force_curl && *force_curl != '0'))
+    pipe_ = std::make_unique<SmtpPipeline>(options_);
+}
 
 void SmtpSender::add(SmtpJob job) {
+  if (pipe_) return pipe_->add(std::move(job));
   engine_.add(std::make_unique<SmtpTransfer>(std::move(job), options_, password_, url_));
 }
 
 std::vector<SmtpResult> SmtpSender::take_completed() {
+  if (pipe_) return pipe_->take_completed();
   std::vector<SmtpResult> out;
   for (auto& t : engine_.take_completed())
     out.push_back(static_cast<SmtpTransfer&>(*t).take_result());

@@ -18,11 +18,18 @@
 // = CURLUSESSL_TRY, off = none. AUTH when a username is set (password = the provider secret).
 // Timeouts: timeout_ms for the whole transfer and as the server response timeout (rounded up
 // to seconds: curl's SMTP end-of-data wait is only bounded by that one).
+//
+// Plaintext providers without AUTH on a literal address (SmtpPipeline::usable) go through the
+// pipelining client of smtp_pipeline.hpp instead (why: see there); the environment variable
+// MC_SMTP_CURL=1 (in the server's environment) keeps them on libcurl, for comparisons.
 #pragma once
 
 #include "delivery/curl_engine.hpp"
 #include "delivery/outcome.hpp"
 #include "delivery/provider_config.hpp"
+#include "delivery/smtp_pipeline.hpp"
+
+#include <memory>
 
 #include <cstdint>
 #include <string>
@@ -54,22 +61,33 @@ class SmtpSender {
  public:
   SmtpSender(SmtpOptions options, std::string password = {});
   void add(SmtpJob job);
-  std::size_t poll(int timeout_ms) { return engine_.poll(timeout_ms); }
+  std::size_t poll(int timeout_ms) {
+    return pipe_ ? pipe_->poll(timeout_ms) : engine_.poll(timeout_ms);
+  }
   std::vector<SmtpResult> take_completed();
-  bool idle() const { return engine_.idle(); }
-  std::size_t queued() const { return engine_.queued(); }
-  std::size_t in_flight() const { return engine_.in_flight(); }
-  const EngineStats& stats() const { return engine_.stats(); }
+  bool idle() const { return pipe_ ? pipe_->idle() : engine_.idle(); }
+  std::size_t queued() const { return pipe_ ? pipe_->queued() : engine_.queued(); }
+  std::size_t in_flight() const { return pipe_ ? pipe_->in_flight() : engine_.in_flight(); }
+  const EngineStats& stats() const { return pipe_ ? pipe_->stats() : engine_.stats(); }
+  bool pipelined() const { return pipe_ != nullptr; }
   // External wait (see curl_engine.hpp): for a caller that waits on its own event set.
-  std::vector<WaitSocket> wait_sockets() const { return engine_.wait_sockets(); }
-  long wait_timeout_ms() { return engine_.wait_timeout_ms(); }
-  void process(const std::vector<ReadySocket>& ready) { engine_.process(ready); }
+  std::vector<WaitSocket> wait_sockets() const {
+    return pipe_ ? pipe_->wait_sockets() : engine_.wait_sockets();
+  }
+  long wait_timeout_ms() { return pipe_ ? pipe_->wait_timeout_ms() : engine_.wait_timeout_ms(); }
+  void process(const std::vector<ReadySocket>& ready) {
+    if (pipe_)
+      pipe_->process(ready);
+    else
+      engine_.process(ready);
+  }
 
  private:
   SmtpOptions options_;
   std::string password_;
   std::string url_;  // smtp(s)://host:port/helo
   CurlEngine engine_;
+  std::unique_ptr<SmtpPipeline> pipe_;  // set: the pipelining client serves this provider
 };
 
 }  // namespace mc::delivery

@@ -1,5 +1,6 @@
 #include "delivery/transfer_encoding.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace mc::delivery {
@@ -113,6 +114,23 @@ std::string quoted_printable_encode(std::string_view text) {
   };
   std::size_t i = 0;
   while (i < text.size()) {
+    // Fast path (same output): a run of literal characters none of which ends its line goes
+    // in chunks up to the soft-break column instead of one append per character.
+    std::size_t run = i;
+    while (run + 1 < text.size() && qp_literal(static_cast<unsigned char>(text[run])) &&
+           text[run + 1] != '\r' && text[run + 1] != '\n')
+      ++run;
+    while (i < run) {
+      if (col >= 75) {
+        out += "=\r\n";
+        col = 0;
+      }
+      std::size_t n = std::min(run - i, 75 - col);
+      out.append(text.data() + i, n);
+      col += n;
+      i += n;
+    }
+    if (i >= text.size()) break;
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c == '\r' || c == '\n') {
       out += "\r\n";

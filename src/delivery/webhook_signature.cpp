@@ -28,6 +28,15 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string unsubscribe_token(std::string_view key, std::int64_t event_id,
+                              std::string_view address) {
+  std::string id = std::to_string(event_id);
+  std::string data = id;
+  data += '\n';
+  data.append(address.data(), address.size());
+  return id + "." + hmac_sha256_hex(key, data);
+}
+
 std::string webhook_signature(std::string_view key, std::string_view body) {
   return "sha256=" + hmac_sha256_hex(key, body);
 }

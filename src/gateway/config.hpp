@@ -17,6 +17,7 @@ struct Config {
   int read_timeout_s = 5;                // per read: a stalled client is dropped after this
   int statement_timeout_ms = 4000;       // every database call (the SDK gives up after 5 s)
   int pool_wait_ms = 2000;               // waiting for a free connection, then 503
+  int token_cache_s = 10;                // how long a looked-up token is remembered (0: never)
 };
 
 // Parses argv; on error or --help returns nullopt after printing to stderr.

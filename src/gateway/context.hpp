@@ -9,6 +9,7 @@
 #include "gateway/db_session.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
+#include "gateway/token_cache.hpp"
 
 namespace mcgw {
 
@@ -16,6 +17,7 @@ struct Context {
   Config config;
   Pool* pool;
   Metrics* metrics;
+  TokenCache* tokens;  // may be null: every token looked up
   DbLimits limits() const { return {config.statement_timeout_ms, config.pool_wait_ms}; }
 };
 

@@ -132,28 +132,66 @@ std::vector<Result> pipeline(PGconn* conn, const std::vector<Statement>& stateme
   return results;
 }
 
-// With a token: BEGIN, then one statement that sets the statement timeout and the token's
-// role for the transaction, in one round trip. set_config('role', r, true) is what SET LOCAL
-// ROLE r does (the same membership check; the name is a value, never parsed as SQL). An
-// unknown token gives '' as the role name, which PostgreSQL refuses (22023, no such role),
-// so the pipeline stops there and nothing runs as the gateway's own login.
-const char* const kSetTimeout = "SELECT pg_catalog.set_config('statement_timeout', $1, true)";
-const char* const kSetTimeoutAndRole =
-    "SELECT pg_catalog.set_config('statement_timeout', $1, true), "
-    "pg_catalog.set_config('role', coalesce(mc.api_token_role($2), ''), true)";
+// The token's role, set for the transaction: set_config('role', r, true) is what SET LOCAL
+// ROLE r does (the same membership check; the name is a value, never parsed as SQL), and it
+// returns the name set. Unknown to the cache, the token is looked up (mc.api_token_role); an
+// unknown token gives '' as the role name, which PostgreSQL refuses (22023, no such role), so
+// the exchange stops there and nothing runs as the gateway's own login. Known to the cache, the
+// remembered role is set directly. (statement_timeout is set once per connection: pg_pool.)
+const char* const kSetRoleLookup =
+    "SELECT pg_catalog.set_config('role', coalesce(mc.api_token_role($1), ''), true)";
+const char* const kSetRoleCached = "SELECT pg_catalog.set_config('role', $1, true)";
 
-void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token,
+struct RoleStep {
+  Statement statement;
+  bool cached = false;
+  unsigned long epoch = 0;
+};
+
+RoleStep role_step(TokenCache* cache, const std::string& token, bool allow_cached) {
+  RoleStep step{{kSetRoleLookup, {token}}, false, cache ? cache->epoch() : 0};
+  if (cache && allow_cached) {
+    if (std::optional<std::string> role = cache->find(token)) {
+      step.statement = {kSetRoleCached, {*role}};
+      step.cached = true;
+    }
+  }
+  return step;
+}
+
+// After the role step ran: remember what a lookup found. Returns false when a remembered role
+// could not be set (dropped, or no longer one of the login's roles): the entry is forgotten and
+// the caller looks the token up again, which decides.
+bool after_role_step(TokenCache* cache, const std::string& token, const RoleStep& step,
+                     const PGresult* r) {
+  if (!cache) return true;
+  if (!step.cached && r && PQntuples(r) == 1) cache->put(token, PQgetvalue(r, 0, 0), step.epoch);
+  return true;
+}
+
+bool stale_cached_role(TokenCache* cache, const std::string& token, const RoleStep& step,
+                       const DbError& e) {
+  if (!cache || !step.cached || (e.sqlstate != "22023" && e.sqlstate != "42501")) return false;
+  cache->forget(token);
+  return true;
+}
+
+void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token, TokenCache* cache,
                     const std::function<void(Tx&)>& work) {
-  std::vector<Statement> begin{
-      {"BEGIN", {}},
-      {token ? kSetTimeoutAndRole : kSetTimeout, {std::to_string(limits.statement_timeout_ms)}}};
-  if (token) begin[1].params.emplace_back(*token);
+  bool allow_cached = true;
   for (int attempt = 0;; ++attempt) {
+    std::vector<Statement> begin{{"BEGIN", {}}};
+    RoleStep step;
+    if (token) {
+      step = role_step(cache, *token, allow_cached);
+      begin.push_back(step.statement);
+    }
     Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
     Tx tx(lease.get());
     std::size_t failed = 0;
     try {
-      pipeline(lease.get(), begin, &failed);
+      std::vector<Result> r = pipeline(lease.get(), begin, &failed);
+      if (token) after_role_step(cache, *token, step, r[1].get());
     } catch (const DbError& e) {
       // A pooled connection that the server closed while it was idle (a restart, an idle
       // timeout) fails on its first exchange. Nothing has run, so one retry on a fresh
@@ -163,7 +201,11 @@ void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token
         continue;
       }
       rollback(lease.get());
-      if (token && failed == 1 && e.sqlstate == "22023")
+      if (token && failed == 1 && allow_cached && stale_cached_role(cache, *token, step, e)) {
+        allow_cached = false;
+        continue;
+      }
+      if (token && failed == 1 && !step.cached && e.sqlstate == "22023")
         throw AuthError("unknown or revoked API token");
       throw;
     }
@@ -189,9 +231,10 @@ bool suspect(PGconn* conn) {
 
 }  // namespace
 
-Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
-                        const std::string& sql, const Params& params) {
+Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                        const std::string& token, const std::string& sql, const Params& params) {
   if (token.empty()) throw AuthError("no API token");
+  bool allow_cached = true;
   for (int attempt = 0;; ++attempt) {
     Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
     // The statement commits in the exchange: a connection found dead after sending could have
@@ -202,20 +245,25 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& t
       pool.drop_idle();
       continue;
     }
+    RoleStep step = role_step(cache, token, allow_cached);
     std::size_t failed = 0;
     try {
       // No BEGIN or COMMIT: what the extended protocol runs up to a Sync without BEGIN is one
       // implicit transaction, committed at the Sync (or rolled back, after an error); the
       // role set in it lasts until then.
       std::vector<Result> r =
-          pipeline(lease.get(),
-                   {{kSetTimeoutAndRole, {std::to_string(limits.statement_timeout_ms), token}},
-                    {sql.c_str(), params}},
-                   &failed);
+          pipeline(lease.get(), {step.statement, {sql.c_str(), params}}, &failed);
+      after_role_step(cache, token, step, r[0].get());
       return std::move(r[1]);
     } catch (const DbError& e) {
       rollback(lease.get());
-      if (failed == 0 && e.sqlstate == "22023") throw AuthError("unknown or revoked API token");
+      // Nothing after the role step ran: looking the token up again is safe.
+      if (failed == 0 && allow_cached && stale_cached_role(cache, token, step, e)) {
+        allow_cached = false;
+        continue;
+      }
+      if (failed == 0 && !step.cached && e.sqlstate == "22023")
+        throw AuthError("unknown or revoked API token");
       throw;
     }
   }
@@ -232,14 +280,14 @@ Result Tx::exec(const std::string& sql, const Params& params) {
   return r;
 }
 
-void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+void run_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache, const std::string& token,
                   const std::function<void(Tx&)>& work) {
   if (token.empty()) throw AuthError("no API token");
-  in_transaction(pool, limits, &token, work);
+  in_transaction(pool, limits, &token, cache, work);
 }
 
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work) {
-  in_transaction(pool, limits, nullptr, work);
+  in_transaction(pool, limits, nullptr, nullptr, work);
 }
 
 }  // namespace mcgw

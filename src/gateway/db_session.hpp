@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/pg_pool.hpp"
+#include "gateway/token_cache.hpp"
 
 namespace mcgw {
 
@@ -37,19 +38,20 @@ struct DbLimits {
   int pool_wait_ms;
 };
 
-// BEGIN; map the token to its role (mc.api_token_role) and set it for the transaction (the
-// same as SET LOCAL ROLE), in one round trip; work; COMMIT.
+// BEGIN; map the token to its role (mc.api_token_role, or the cache when it knows the token:
+// token_cache.hpp) and set it for the transaction (the same as SET LOCAL ROLE), in one round
+// trip; work; COMMIT. cache may be null (always look up).
 // Throws AuthError for an unknown token (nothing else ran), DbError for database errors
 // (the transaction is rolled back).
-void run_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
+void run_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache, const std::string& token,
                   const std::function<void(Tx&)>& work);
 
 // The token's role and one statement in one transaction, sent as one pipelined exchange: one
 // round trip. An unknown token stops the exchange at the role (nothing after it runs): AuthError.
 // Returns the statement's result; throws DbError (nothing was committed, unless the
 // connection broke after the COMMIT was sent: the outcome of a lost COMMIT is unknown).
-Result run_one_as_token(Pool& pool, const DbLimits& limits, const std::string& token,
-                        const std::string& sql, const Params& params);
+Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                        const std::string& token, const std::string& sql, const Params& params);
 
 // The same without a token, as the gateway's own login (unsubscribe links, metrics).
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work);

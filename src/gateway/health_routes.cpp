@@ -34,7 +34,7 @@ std::string utc_now() {
 void ping(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   try {
     std::string pending, threshold, health;
-    run_as_token(*ctx.pool, ctx.limits(), request_token(req), [&](Tx& tx) {
+    run_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req), [&](Tx& tx) {
       Result r = tx.exec(
           "SELECT pending::text, threshold::text, health FROM mc.queue_health WHERE queue = 'rt'");
       if (PQntuples(r.get()) != 1) throw DbError("XX000", "mc.queue_health has no rt row", "");

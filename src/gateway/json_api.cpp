@@ -45,7 +45,7 @@ void push(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   try {
     std::string doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
     Result r =
-        run_one_as_token(*ctx.pool, ctx.limits(), request_token(req),
+        run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req),
                          body.is_array() ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
                                            "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
                                          : "SELECT mc.push_event($1::jsonb, $2)::text",
@@ -68,7 +68,7 @@ void get_event(Context& ctx, const httplib::Request& req, httplib::Response& res
   std::string id = req.matches[1];
   std::string event, delivery;
   try {
-    run_as_token(*ctx.pool, ctx.limits(), request_token(req), [&](Tx& tx) {
+    run_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req), [&](Tx& tx) {
       tx.exec("SELECT pg_catalog.set_config('TimeZone', 'UTC', true)");
       Result e = tx.exec(
           "SELECT json_build_object('id', e.id::text, 'queue', e.queue, 'status', e.status,"

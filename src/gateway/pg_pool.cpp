@@ -4,7 +4,24 @@
 
 namespace mcgw {
 
-Pool::Pool(std::string conninfo, std::size_t size) : conninfo_(std::move(conninfo)), size_(size) {}
+Pool::Pool(std::string conninfo, std::size_t size, int statement_timeout_ms)
+    : conninfo_(std::move(conninfo)), size_(size), statement_timeout_ms_(statement_timeout_ms) {}
+
+namespace {
+
+// False when the setting could not be made (the connection is then closed, not used).
+bool set_statement_timeout(PGconn* c, int ms) {
+  if (ms <= 0) return true;
+  std::string value = std::to_string(ms);
+  const char* values[] = {value.c_str()};
+  PGresult* r = PQexecParams(c, "SELECT pg_catalog.set_config('statement_timeout', $1, false)", 1,
+                             nullptr, values, nullptr, nullptr, 0);
+  bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  return ok;
+}
+
+}  // namespace
 
 Pool::~Pool() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -26,7 +43,7 @@ Pool::Lease Pool::acquire(std::chrono::milliseconds wait) {
   ++leased_;
   lock.unlock();
   PGconn* c = PQconnectdb(conninfo_.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
+  if (PQstatus(c) != CONNECTION_OK || !set_statement_timeout(c, statement_timeout_ms_)) {
     std::string message = c ? PQerrorMessage(c) : "out of memory";
     PQfinish(c);
     lock.lock();

@@ -16,7 +16,9 @@ namespace mcgw {
 
 class Pool {
  public:
-  Pool(std::string conninfo, std::size_t size);
+  // statement_timeout_ms > 0 is set on each new connection (session level), once: per request
+  // it cost a GUC change and its reset at commit in every transaction.
+  Pool(std::string conninfo, std::size_t size, int statement_timeout_ms = 0);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -58,6 +60,7 @@ class Pool {
 
   std::string conninfo_;
   std::size_t size_;
+  int statement_timeout_ms_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<PGconn*> idle_;

@@ -48,7 +48,7 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
   nlohmann::json docs = nlohmann::json::array();
   for (pugi::xml_node e : elements) docs.push_back(event_document(e));
   std::vector<std::string> ids;
-  Result r = run_one_as_token(*ctx.pool, ctx.limits(), token,
+  Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, token,
                               many ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
                                      "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
                                    : "SELECT mc.push_event($1::jsonb, $2)::text",
@@ -65,7 +65,7 @@ void get_entity(Context& ctx, const SoapCall& call, const std::string& token,
   pugi::xml_node pk = call.param("pk", 1);
   std::string key = pk ? direct_text(pk) : "";
   // Authenticated like every SOAP call, but the answer depends on the pk alone.
-  run_as_token(*ctx.pool, ctx.limits(), token, [](Tx&) {});
+  run_as_token(*ctx.pool, ctx.limits(), ctx.tokens, token, [](Tx&) {});
   const std::string prefix = "xtk:schema|";
   std::optional<std::string> schema;
   if (key.rfind(prefix, 0) == 0) schema = key.substr(prefix.size());

@@ -26,42 +26,55 @@ using intake::Queue;
 using Kind = pg::DatumColumn::Kind;
 
 // The delivery-log rows of a batch when the direct path (log_insert.hpp) cannot take them: one
-// array per column, bound by name.
-pg::Statement insert_logs(
-    "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, sender, "
-    "subject, body_html, body_text, push_data, webhook_url, failure_reason, created_at, "
-    "last_modified_at) "
-    "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
-    "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
-    "u.webhook_url, u.failure_reason, $now, $now "
-    "FROM ROWS FROM (pg_catalog.unnest($event_ids::int8[]), pg_catalog.unnest($statuses::text[]), "
-    "pg_catalog.unnest($channels::text[]), pg_catalog.unnest($delivery_ids::int8[]), "
-    "pg_catalog.unnest($addresses::text[]), pg_catalog.unnest($senders::text[]), "
-    "pg_catalog.unnest($subjects::text[]), pg_catalog.unnest($bodies_html::text[]), "
-    "pg_catalog.unnest($bodies_text::text[]), pg_catalog.unnest($push_data::text[]), "
-    "pg_catalog.unnest($webhook_urls::text[]), pg_catalog.unnest($failure_reasons::text[])) "
-    "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
-    "body_text, push_data, webhook_url, failure_reason)",
-    {{"event_ids", INT8ARRAYOID},
-     {"statuses", TEXTARRAYOID},
-     {"channels", TEXTARRAYOID},
-     {"delivery_ids", INT8ARRAYOID},
-     {"addresses", TEXTARRAYOID},
-     {"senders", TEXTARRAYOID},
-     {"subjects", TEXTARRAYOID},
-     {"bodies_html", TEXTARRAYOID},
-     {"bodies_text", TEXTARRAYOID},
-     {"push_data", TEXTARRAYOID},
-     {"webhook_urls", TEXTARRAYOID},
-     {"failure_reasons", TEXTARRAYOID},
-     {"queue", TEXTOID},
-     {"now", TIMESTAMPTZOID}});
+// array per column, bound by name. The second form
+// also writes unsubscribe_url (0.5.0): used only when a message has one, so that this library
+// also serves a 0.4.0 schema until its ALTER EXTENSION UPDATE.
+std::string insert_logs_sql(bool unsubscribe) {
+  std::string u = unsubscribe ? "true" : "false";
+  return std::string(
+             "INSERT INTO mc.delivery_log (event_id, status, channel, delivery_id, queue, address, "
+             "sender, subject, body_html, body_text, push_data, webhook_url, failure_reason, "
+             "created_at, last_modified_at") +
+         (unsubscribe ? ", unsubscribe_url" : "") +
+         ") "
+         "SELECT u.event_id, u.status::mc.delivery_status, u.channel::mc.channel, u.delivery_id, "
+         "$queue, u.address, u.sender, u.subject, u.body_html, u.body_text, u.push_data, "
+         "u.webhook_url, u.failure_reason, $now, $now" +
+         (unsubscribe ? ", u.unsubscribe_url" : "") +
+         " FROM ROWS FROM (pg_catalog.unnest($event_ids::int8[]), "
+         "pg_catalog.unnest($statuses::text[]), "
+         "pg_catalog.unnest($channels::text[]), pg_catalog.unnest($delivery_ids::int8[]), "
+         "pg_catalog.unnest($addresses::text[]), pg_catalog.unnest($senders::text[]), "
+         "pg_catalog.unnest($subjects::text[]), pg_catalog.unnest($bodies_html::text[]), "
+         "pg_catalog.unnest($bodies_text::text[]), pg_catalog.unnest($push_data::text[]), "
+         "pg_catalog.unnest($webhook_urls::text[]), pg_catalog.unnest($failure_reasons::text[]), "
+         "pg_catalog.unnest($unsubscribe_urls::text[])) "
+         "AS u (event_id, status, channel, delivery_id, address, sender, subject, body_html, "
+         "body_text, push_data, webhook_url, failure_reason, unsubscribe_url)";
+}
+const std::vector<pg::ParamSpec> kInsertLogParams = {{"event_ids", INT8ARRAYOID},
+                                                     {"statuses", TEXTARRAYOID},
+                                                     {"channels", TEXTARRAYOID},
+                                                     {"delivery_ids", INT8ARRAYOID},
+                                                     {"addresses", TEXTARRAYOID},
+                                                     {"senders", TEXTARRAYOID},
+                                                     {"subjects", TEXTARRAYOID},
+                                                     {"bodies_html", TEXTARRAYOID},
+                                                     {"bodies_text", TEXTARRAYOID},
+                                                     {"push_data", TEXTARRAYOID},
+                                                     {"webhook_urls", TEXTARRAYOID},
+                                                     {"failure_reasons", TEXTARRAYOID},
+                                                     {"unsubscribe_urls", TEXTARRAYOID},
+                                                     {"queue", TEXTOID},
+                                                     {"now", TIMESTAMPTZOID}};
+pg::Statement insert_logs(insert_logs_sql(false), kInsertLogParams);
+pg::Statement insert_logs_unsubscribe(insert_logs_sql(true), kInsertLogParams);
 
 struct LogRows {
   pg::DatumColumn event_ids{Kind::Int8}, statuses{Kind::Text}, channels{Kind::Text},
       delivery_ids{Kind::Int8}, addresses{Kind::Text}, senders{Kind::Text}, subjects{Kind::Text},
       bodies_html{Kind::Text}, bodies_text{Kind::Text}, push_data{Kind::Text},
-      webhook_urls{Kind::Text}, failure_reasons{Kind::Text};
+      webhook_urls{Kind::Text}, failure_reasons{Kind::Text}, unsubscribe_urls{Kind::Text};
 
   void add(const LogRow& log) {
     auto optional = [](pg::DatumColumn& column, const std::optional<std::string_view>& part) {
@@ -82,6 +95,7 @@ struct LogRows {
     optional(push_data, log.push_data);
     optional(webhook_urls, log.webhook_url);
     optional(failure_reasons, log.failure_reason);
+    optional(unsubscribe_urls, log.unsubscribe_url);
   }
 
   void bind(pg::Statement::Args& args) const {
@@ -96,7 +110,8 @@ struct LogRows {
         .set_array("bodies_text", bodies_text)
         .set_array("push_data", push_data)
         .set_array("webhook_urls", webhook_urls)
-        .set_array("failure_reasons", failure_reasons);
+        .set_array("failure_reasons", failure_reasons)
+        .set_array("unsubscribe_urls", unsubscribe_urls);
   }
 };
 
@@ -191,6 +206,7 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
   std::vector<LogRow> logs;
+  bool any_unsubscribe = false;
   std::vector<EventChange> changes;
   changes.reserve(which.size());
   auto optional_part = [](const std::string& part) -> std::optional<std::string_view> {
@@ -235,6 +251,8 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
     log.push_data = optional_part(m.push_data);
     log.webhook_url = optional_part(m.webhook_url);
     if (d.failure_reason) log.failure_reason = std::string_view(*d.failure_reason);
+    log.unsubscribe_url = optional_part(m.unsubscribe_url);
+    if (log.unsubscribe_url) any_unsubscribe = true;
     logs.push_back(log);
   }
 
@@ -242,10 +260,11 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
   if (!logs.empty() && !insert_logs_direct(queue, now, logs)) {
     LogRows columns;
     for (const LogRow& log : logs) columns.add(log);
-    pg::Statement::Args args(insert_logs);
+    pg::Statement& insert = any_unsubscribe ? insert_logs_unsubscribe : insert_logs;
+    pg::Statement::Args args(insert);
     columns.bind(args);
     args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
-    insert_logs.run(args);
+    insert.run(args);
   }
   std::vector<size_t> left = update_events_direct(queue, now, changes);
   if (left.empty()) return;

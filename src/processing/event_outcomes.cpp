@@ -54,7 +54,7 @@ std::vector<EventResult> decide_events(const std::vector<ClaimedEvent>& events,
     if (r.decision.outcome != core::Outcome::Render) continue;
     const PublishedTemplate& t = templates.templates[r.template_index];
     try {
-      render_message(t, e, &r.message);
+      render_message(t, e, templates.unsubscribe_key, &r.message);
     } catch (const pg::PgError&) {
       throw;  // a PostgreSQL error is never swallowed: the batch aborts and is retried whole
     } catch (const tmpl::RenderInterrupted&) {

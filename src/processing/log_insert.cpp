@@ -49,6 +49,7 @@ enum Column {
   kFailureReason,
   kLeaseToken,
   kMessageId,
+  kUnsubscribeUrl,
   kColumnCount
 };
 enum Type { kInt8, kInt4, kTimestampTz, kText, kUuid, kLogStatus, kChannelType };
@@ -78,6 +79,8 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     {"failure_reason", kText, true, true},
     {"lease_token", kUuid, false, false},
     {"message_id", kText, false, false},
+    // 0.5.0; absent before ALTER EXTENSION UPDATE (then only rows without one go this way).
+    {"unsubscribe_url", kText, true, false},
 };
 constexpr const char* kOwnCheck = "delivery_log_queue_check";
 constexpr const char* kWakeTrigger = "delivery_log_wake_senders";
@@ -161,7 +164,7 @@ bool describe_unsafe(Relation rel, Table* t) {
     t->attnum[found] = att->attnum;
   }
   for (int c = 0; c < kColumnCount; ++c)
-    if (t->attnum[c] == InvalidAttrNumber && kColumns[c].set) return false;
+    if (t->attnum[c] == InvalidAttrNumber && kColumns[c].set && c != kUnsubscribeUrl) return false;
   // The table's own CHECK (queue) holds for every row this path writes ('rt' or 'batch'), and
   // every NOT NULL column is set: constraints need checking only if someone added others.
   TupleConstr* constr = desc->constr;
@@ -182,11 +185,11 @@ bool describe_unsafe(Relation rel, Table* t) {
 
 // The privileges the INSERT statement would need: INSERT on the table, or on every column it
 // names.
-void check_privilege_unsafe(const Table* t) {
+void check_privilege_unsafe(const Table* t, bool unsubscribe) {
   Oid user = GetUserId();
   if (pg_class_aclcheck(t->relid, user, ACL_INSERT) == ACLCHECK_OK) return;
   for (int c = 0; c < kColumnCount; ++c)
-    if (kColumns[c].insert_names_it &&
+    if ((kColumns[c].insert_names_it || (c == kUnsubscribeUrl && unsubscribe)) &&
         pg_attribute_aclcheck(t->relid, t->attnum[c], user, ACL_INSERT) != ACLCHECK_OK)
       aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(t->relid));
 }
@@ -224,6 +227,8 @@ void fill_slot(TupleTableSlot* slot, const Table* t, const LogRow& r, Datum queu
   set_optional(kPushData, r.push_data);
   set_optional(kWebhookUrl, r.webhook_url);
   set_optional(kFailureReason, r.failure_reason);
+  if (t->attnum[kUnsubscribeUrl] != InvalidAttrNumber)
+    set_optional(kUnsubscribeUrl, r.unsubscribe_url);
   ExecStoreVirtualTuple(slot);
 }
 
@@ -248,7 +253,12 @@ bool insert_unsafe(intake::Queue queue, TimestampTz now, const std::vector<LogRo
   bool direct = describe_unsafe(probe, &t);
   table_close(probe, NoLock);
   if (!direct) return false;
-  check_privilege_unsafe(&t);
+  bool unsubscribe = false;
+  for (const LogRow& r : rows)
+    if (r.unsubscribe_url) unsubscribe = true;
+  // A 0.4.0 table (no unsubscribe_url yet) takes rows without one only.
+  if (unsubscribe && t.attnum[kUnsubscribeUrl] == InvalidAttrNumber) return false;
+  check_privilege_unsafe(&t, unsubscribe);
 
   EState* estate = CreateExecutorState();
   RangeTblEntry* rte = makeNode(RangeTblEntry);

@@ -28,7 +28,7 @@ struct LogRow {
   int64 delivery_id;
   std::string_view address;
   std::optional<std::string_view> sender, subject, body_html, body_text, push_data, webhook_url,
-      failure_reason;
+      failure_reason, unsubscribe_url;
 };
 
 // Inserts rows directly and returns true, or returns false without writing anything when the

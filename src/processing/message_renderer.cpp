@@ -1,5 +1,6 @@
 #include "processing/message_renderer.hpp"
 
+#include "delivery/webhook_signature.hpp"
 #include "pg/guard.hpp"
 
 #include "render/jsonb_data_source.hpp"
@@ -10,7 +11,7 @@ namespace mc::processing {
 
 struct CompiledParts {
   std::shared_ptr<const tmpl::Template> sender, subject, body_html, body_text, push_data,
-      webhook_url;
+      webhook_url, unsubscribe_url;
   std::shared_ptr<const tmpl::MapPartialResolver> partials;
 };
 
@@ -46,11 +47,13 @@ std::shared_ptr<const CompiledParts> compile_parts(
   parts->body_text = compile_part("body_text", sources.body_text);
   parts->push_data = compile_part("push_data", sources.push_data);
   parts->webhook_url = compile_part("webhook_url", sources.webhook_url);
+  parts->unsubscribe_url = compile_part("unsubscribe_url", sources.unsubscribe_url);
   parts->partials = std::move(partials);
   return parts;
 }
 
-void render_message(const PublishedTemplate& t, const ClaimedEvent& e, RenderedMessage* out) {
+void render_message(const PublishedTemplate& t, const ClaimedEvent& e,
+                    std::string_view unsubscribe_key, RenderedMessage* out) {
   using render::JsonbDataSource;
   render::RootObject root;
   root.members.reserve(10);
@@ -81,6 +84,14 @@ void render_message(const PublishedTemplate& t, const ClaimedEvent& e, RenderedM
   render_part(p.body_text, tmpl::Escape::None, data, root_ref, options, out->body_text);
   render_part(p.push_data, tmpl::Escape::None, data, root_ref, options, out->push_data);
   render_part(p.webhook_url, tmpl::Escape::Url, data, root_ref, options, out->webhook_url);
+  out->unsubscribe_url.clear();
+  if (p.unsubscribe_url && e.email) {
+    // The token is URL-safe (digits, '.', hex); the rest of the URL is escaped as a URL part.
+    std::string token = delivery::unsubscribe_token(unsubscribe_key, e.id, *e.email);
+    root.members.emplace_back("unsubscribe_token", JsonbDataSource::text(token));
+    render_part(p.unsubscribe_url, tmpl::Escape::Url, data, root_ref, options,
+                out->unsubscribe_url);
+  }
 }
 
 }  // namespace mc::processing

@@ -29,11 +29,24 @@ Oid watched[2] = {InvalidOid, InvalidOid};  // mc.published_template, mc.partial
 // Every published template of both queues (published_at is only compared: any clock will do).
 pg::Statement read_templates(
     "SELECT id, name, queue, event_type, channel::text AS channel, language, sender, subject, "
-    "body_html, body_text, push_data, webhook_url, published_at, paused "
-    "FROM mc.published_template ORDER BY id",
+    "body_html, body_text, push_data, webhook_url, published_at, paused, "
+    // (0.5.0's column, read so that this library also serves a 0.4.0 schema until its
+    // ALTER EXTENSION UPDATE.)
+    "pg_catalog.to_jsonb(p.*) OPERATOR(pg_catalog.->>) 'unsubscribe_url' AS unsubscribe_url "
+    "FROM mc.published_template p ORDER BY id",
     {},
     {"id", "name", "queue", "event_type", "channel", "language", "sender", "subject", "body_html",
-     "body_text", "push_data", "webhook_url", "published_at", "paused"});
+     "body_text", "push_data", "webhook_url", "published_at", "paused", "unsubscribe_url"});
+// The one-click unsubscribe key (owner only: processing runs as the workflows' owner).
+pg::Statement read_unsubscribe_key(
+    "SELECT pg_catalog.encode(key, 'hex') AS key FROM mc.unsubscribe_key", {}, {"key"});
+
+std::string from_hex(const char* hex) {
+  std::string out;
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; };
+  for (; hex[0] && hex[1]; hex += 2) out += static_cast<char>(nibble(hex[0]) << 4 | nibble(hex[1]));
+  return out;
+}
 pg::Statement read_partials("SELECT name, body FROM mc.partial", {}, {"name", "body"});
 
 std::optional<std::string> opt(const char* s) {
@@ -80,7 +93,9 @@ const TemplateSet& published_templates(intake::Queue queue) {
              push_data = read_templates.column("push_data"),
              webhook_url = read_templates.column("webhook_url"),
              published_at = read_templates.column("published_at"),
-             paused = read_templates.column("paused");
+             paused = read_templates.column("paused"),
+             unsubscribe_url = read_templates.column("unsubscribe_url");
+  bool needs_unsubscribe_key = false;
   Cache fresh;
   for (uint64 r = 0; r < template_rows; ++r) {
     struct {
@@ -88,7 +103,7 @@ const TemplateSet& published_templates(intake::Queue queue) {
       TimestampTz published_at;
       bool paused;
       const char *name, *queue, *event_type, *channel, *language, *sender, *subject, *body_html,
-          *body_text, *push_data, *webhook_url;
+          *body_text, *push_data, *webhook_url, *unsubscribe_url;
     } row;
     pg::call([&] {
       bool isnull;
@@ -106,7 +121,9 @@ const TemplateSet& published_templates(intake::Queue queue) {
       row.body_text = read_templates.text_unsafe(r, body_text);
       row.push_data = read_templates.text_unsafe(r, push_data);
       row.webhook_url = read_templates.text_unsafe(r, webhook_url);
+      row.unsubscribe_url = read_templates.text_unsafe(r, unsubscribe_url);
     });
+    if (row.unsubscribe_url) needs_unsubscribe_key = true;
     PublishedTemplate t;
     t.id = row.id;
     t.name = row.name;
@@ -115,8 +132,9 @@ const TemplateSet& published_templates(intake::Queue queue) {
     t.event_type = row.event_type;
     t.channel = static_cast<int>(core::parse_channel(row.channel).value_or(core::Channel::Email));
     t.language = opt(row.language);
-    PartSources sources{opt(row.sender),    opt(row.subject),   opt(row.body_html),
-                        opt(row.body_text), opt(row.push_data), opt(row.webhook_url)};
+    PartSources sources{opt(row.sender),         opt(row.subject),   opt(row.body_html),
+                        opt(row.body_text),      opt(row.push_data), opt(row.webhook_url),
+                        opt(row.unsubscribe_url)};
     t.published_at = row.published_at;
     t.paused = row.paused;
     t.parts = compile_parts(sources, partials);
@@ -128,6 +146,13 @@ const TemplateSet& published_templates(intake::Queue queue) {
       if (t.language) language = *t.language;
       set.candidates.push_back({t.id, t.event_type, t.channel, language, t.published_at, t.paused});
     }
+  if (needs_unsubscribe_key &&
+      read_unsubscribe_key.run(pg::Statement::Args(read_unsubscribe_key)) > 0) {
+    const char* hex = nullptr;
+    const auto key_column = read_unsubscribe_key.column("key");
+    pg::call([&] { hex = read_unsubscribe_key.text_unsafe(0, key_column); });
+    if (hex) fresh.sets[0].unsubscribe_key = fresh.sets[1].unsubscribe_key = from_hex(hex);
+  }
   // Moving a vector keeps its elements in place: the candidates' views stay valid.
   cache.sets[0] = std::move(fresh.sets[0]);
   cache.sets[1] = std::move(fresh.sets[1]);

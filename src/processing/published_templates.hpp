@@ -30,6 +30,8 @@ struct TemplateSet {
   std::vector<PublishedTemplate> templates;
   // Views into `templates`, in the same order, for core::route_event.
   std::vector<core::PublishedCandidate> candidates;
+  // mc.unsubscribe_key's bytes, loaded only when a template has an unsubscribe_url.
+  std::string unsubscribe_key;
 };
 
 // Needs an open SPI connection. May throw PgError (or TemplateError for a partial that no

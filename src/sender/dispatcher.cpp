@@ -56,7 +56,8 @@ void split_sender(const std::string& sender, std::string& name, std::string& add
 
 struct Dispatcher::Message {
   std::uint64_t event_id = 0;
-  std::string channel, address, sender, subject, body_html, body_text, push_data, webhook_url;
+  std::string channel, address, sender, subject, body_html, body_text, push_data, webhook_url,
+      unsubscribe_url;
   std::string external_id, type, language, country, queue;
   int attempts = 1, max_attempts = 10;
   std::optional<std::int64_t> valid_until;
@@ -138,53 +139,78 @@ void Dispatcher::capacity(int& free, int& total) const {
   }
 }
 
-void Dispatcher::dispatch(const std::string& messages_json) {
-  json messages = json::parse(messages_json);
-  for (const json& j : messages) {
+void Dispatcher::dispatch(const std::vector<Row>& rows) {
+  enum {
+    kEventId,
+    kChannel,
+    kQueue,
+    kAddress,
+    kSender,
+    kSubject,
+    kBodyHtml,
+    kBodyText,
+    kPushData,
+    kWebhookUrl,
+    kUnsubscribeUrl,
+    kAttempts,
+    kMaxAttempts,
+    kValidUntil,
+    kExternalId,
+    kType,
+    kLanguage,
+    kCountry,
+    kColumns
+  };
+  for (const Row& r : rows) {
+    if (r.size() < kColumns || !r[kEventId]) continue;
+    auto text = [&](int c) -> std::string { return r[c] ? *r[c] : std::string(); };
     Message m;
-    m.event_id = static_cast<std::uint64_t>(j.at("event_id").get<std::int64_t>());
-    m.channel = str(j, "channel");
-    m.address = str(j, "address");
-    m.sender = str(j, "sender");
-    m.subject = str(j, "subject");
-    m.body_html = str(j, "body_html");
-    m.body_text = str(j, "body_text");
-    m.push_data = str(j, "push_data");
-    m.webhook_url = str(j, "webhook_url");
-    m.external_id = str(j, "external_id");
-    m.type = str(j, "type");
-    m.language = str(j, "language");
-    m.country = str(j, "country");
-    m.queue = str(j, "queue");
-    if (j.contains("attempts") && j["attempts"].is_number()) m.attempts = j["attempts"].get<int>();
-    if (j.contains("max_attempts") && j["max_attempts"].is_number())
-      m.max_attempts = j["max_attempts"].get<int>();
-    if (j.contains("valid_until") && j["valid_until"].is_number())
-      m.valid_until = static_cast<std::int64_t>(j["valid_until"].get<double>());
-    auto it = providers_.find(m.channel);
-    if (it == providers_.end()) {
-      // The route went away between the claim and now: the next claim holder sends it.
-      Outcome o;
-      o.event_id = m.event_id;
-      o.status = "deferred";
-      o.reason = "channel no longer routed";
-      o.retry_at = now_unix();
-      outcomes_.push_back(std::move(o));
-      continue;
-    }
-    Provider& p = *it->second;
-    p.pending[m.event_id] = {m.attempts, m.max_attempts, m.valid_until, {}};
-    try {
-      if (p.smtp)
-        send_email(p, m);
-      else
-        send_http(p, m);
-    } catch (const std::exception& e) {
-      delivery::Outcome o;
-      o.disposition = delivery::Disposition::Failed;
-      o.failure_reason = std::string("not sendable: ") + e.what();
-      finish(p, m.event_id, o, {});
-    }
+    m.event_id = std::stoull(*r[kEventId]);
+    m.channel = text(kChannel);
+    m.address = text(kAddress);
+    m.sender = text(kSender);
+    m.subject = text(kSubject);
+    m.body_html = text(kBodyHtml);
+    m.body_text = text(kBodyText);
+    m.push_data = text(kPushData);
+    m.webhook_url = text(kWebhookUrl);
+    m.unsubscribe_url = text(kUnsubscribeUrl);
+    m.external_id = text(kExternalId);
+    m.type = text(kType);
+    m.language = text(kLanguage);
+    m.country = text(kCountry);
+    m.queue = text(kQueue);
+    if (r[kAttempts]) m.attempts = std::stoi(*r[kAttempts]);
+    if (r[kMaxAttempts]) m.max_attempts = std::stoi(*r[kMaxAttempts]);
+    if (r[kValidUntil]) m.valid_until = static_cast<std::int64_t>(std::stod(*r[kValidUntil]));
+    dispatch_one(m);
+  }
+}
+
+void Dispatcher::dispatch_one(const Message& m) {
+  auto it = providers_.find(m.channel);
+  if (it == providers_.end()) {
+    // The route went away between the claim and now: the next claim holder sends it.
+    Outcome o;
+    o.event_id = m.event_id;
+    o.status = "deferred";
+    o.reason = "channel no longer routed";
+    o.retry_at = now_unix();
+    outcomes_.push_back(std::move(o));
+    return;
+  }
+  Provider& p = *it->second;
+  p.pending[m.event_id] = {m.attempts, m.max_attempts, m.valid_until, {}};
+  try {
+    if (p.smtp)
+      send_email(p, m);
+    else
+      send_http(p, m);
+  } catch (const std::exception& e) {
+    delivery::Outcome o;
+    o.disposition = delivery::Disposition::Failed;
+    o.failure_reason = std::string("not sendable: ") + e.what();
+    finish(p, m.event_id, o, {});
   }
 }
 
@@ -199,6 +225,7 @@ void Dispatcher::send_email(Provider& p, const Message& m) {
   f.text = m.body_text;
   f.html = m.body_html;
   f.event_id = std::to_string(m.event_id);
+  f.unsubscribe_url = m.unsubscribe_url;
   f.extra_headers.emplace_back("X-MC-Event-Id", f.event_id);
   delivery::BuiltMessage built = delivery::build_message(f);
   std::string bytes;
@@ -290,6 +317,9 @@ void Dispatcher::finish(Provider& p, std::uint64_t id, const delivery::Outcome& 
   }
   if (o.quarantine == delivery::QuarantineStrength::Hard && !o.quarantine_reason.empty())
     out.quarantine = o.quarantine_reason;
+  else if (o.quarantine == delivery::QuarantineStrength::Soft && !o.quarantine_reason.empty() &&
+           out.status != "sent")
+    out.soft = o.quarantine_reason;
   outcomes_.push_back(std::move(out));
 }
 
@@ -356,6 +386,7 @@ std::string Dispatcher::to_json(const std::vector<Outcome>& outcomes) {
     if (!o.reason.empty()) j["reason"] = o.reason;
     if (!o.message_id.empty()) j["message_id"] = o.message_id;
     if (!o.quarantine.empty()) j["quarantine"] = o.quarantine;
+    if (!o.soft.empty()) j["soft"] = o.soft;
     if (!o.provider.empty()) j["provider"] = o.provider;
     if (o.status == "deferred") j["retry_at"] = o.retry_at;
     a.push_back(std::move(j));

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +28,7 @@ struct Outcome {
   std::string reason;
   std::string message_id;
   std::string quarantine;  // quarantine reason, empty: none
+  std::string soft;        // soft failure reason (mailbox full), counted; empty: none
   std::string provider;
   std::int64_t retry_at = 0;  // unix seconds, deferred only
 };
@@ -49,8 +51,12 @@ class Dispatcher {
   void claim_limits(std::vector<std::string>& channels, std::vector<int>& limits) const;
   // Free and total capacity over every routed provider.
   void capacity(int& free, int& total) const;
-  // Hands the claimed messages (JSON array text) to their providers.
-  void dispatch(const std::string& messages_json);
+  // Hands the claimed messages to their providers: the rows of mc._sender_claim, columns in
+  // its order (event_id, channel, queue, address, sender, subject, body_html, body_text,
+  // push_data, webhook_url, unsubscribe_url, attempts, max_attempts, valid_until, external_id,
+  // event_type, language, country), as text, nullopt for NULL.
+  using Row = std::vector<std::optional<std::string>>;
+  void dispatch(const std::vector<Row>& rows);
 
   // External wait: every socket of every sender (owner[i] says whose), and the earliest timer
   // (-1: none).
@@ -67,6 +73,7 @@ class Dispatcher {
  private:
   struct Provider;
   struct Message;
+  void dispatch_one(const Message& m);
   void send_email(Provider& p, const Message& m);
   void send_http(Provider& p, const Message& m);
   void collect(Provider& p);

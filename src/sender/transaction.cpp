@@ -2,6 +2,7 @@
 
 #include "pg/guard.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 extern "C" {
@@ -72,7 +73,74 @@ QueryResult query_text_unsafe(const char* sql, int n, const char* const* values,
   return r;
 }
 
+// query_rows in three calls, so that no C++ object lives inside pg::call (src/pg/guard.hpp):
+// run the statement; point every cell at its (detoasted, palloc'd) bytes; free the result.
+struct Cell {
+  const char* data;  // nullptr: NULL
+  std::size_t len;
+};
+
+void run_rows_unsafe(const char* sql, int n, const char* const* values, uint64* rows, int* cols) {
+  Oid types[8];
+  Datum datums[8];
+  char nulls[8];
+  for (int i = 0; i < n; ++i) {
+    types[i] = TEXTOID;
+    datums[i] = values[i] ? CStringGetTextDatum(values[i]) : (Datum)0;
+    nulls[i] = values[i] ? ' ' : 'n';
+  }
+  int rc = SPI_execute_with_args(sql, n, types, datums, nulls, false, 0);
+  if (rc < 0)
+    elog(ERROR, "mc sender: SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+  *rows = SPI_processed;
+  *cols = SPI_tuptable ? SPI_tuptable->tupdesc->natts : 0;
+}
+
+void cells_unsafe(uint64 rows, int cols, Cell* cells) {
+  TupleDesc desc = SPI_tuptable->tupdesc;
+  for (uint64 r = 0; r < rows; ++r) {
+    HeapTuple tuple = SPI_tuptable->vals[r];
+    for (int c = 0; c < cols; ++c) {
+      Cell& cell = cells[r * cols + c];
+      bool isnull;
+      Datum d = SPI_getbinval(tuple, desc, c + 1, &isnull);
+      if (isnull) {
+        cell = {nullptr, 0};
+      } else if (TupleDescAttr(desc, c)->atttypid == TEXTOID) {
+        text* t = DatumGetTextPP(d);
+        cell = {VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)};
+      } else {
+        char* v = SPI_getvalue(tuple, desc, c + 1);
+        cell = {v, std::strlen(v)};
+      }
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<Row> query_rows(const char* sql,
+                            const std::vector<std::optional<std::string>>& params) {
+  const char* values[8];
+  int n = static_cast<int>(params.size());
+  if (n > 8) throw std::logic_error("query_rows: at most 8 parameters");
+  for (int i = 0; i < n; ++i) values[i] = params[i] ? params[i]->c_str() : nullptr;
+  uint64 nrows = 0;
+  int ncols = 0;
+  pg::call([&] { run_rows_unsafe(sql, n, values, &nrows, &ncols); });
+  std::vector<Cell> cells(nrows * static_cast<uint64>(ncols));
+  Cell* out = cells.data();
+  pg::call([&] { cells_unsafe(nrows, ncols, out); });
+  std::vector<Row> rows(nrows, Row(ncols));
+  for (uint64 r = 0; r < nrows; ++r)
+    for (int c = 0; c < ncols; ++c) {
+      const Cell& cell = cells[r * ncols + c];
+      if (cell.data) rows[r][c].emplace(cell.data, cell.len);
+    }
+  // The cells point into the current (SPI) memory context, freed at SPI_finish.
+  pg::call([] { SPI_freetuptable(SPI_tuptable); });
+  return rows;
+}
 
 std::optional<std::string> query_text(const char* sql,
                                       const std::vector<std::optional<std::string>>& params) {

@@ -19,4 +19,8 @@ void abort_transaction(const char* what);
 std::optional<std::string> query_text(const char* sql,
                                       const std::vector<std::optional<std::string>>& params);
 
+// Every row and column as text (nullopt: NULL).
+using Row = std::vector<std::optional<std::string>>;
+std::vector<Row> query_rows(const char* sql, const std::vector<std::optional<std::string>>& params);
+
 }  // namespace mc::sender

@@ -10,15 +10,25 @@ extern "C" {
 #include "storage/proc.h"
 #include "storage/procarray.h"
 #include "utils/array.h"
+#include "utils/timestamp.h"
 }
 
 namespace mc::sender {
 namespace {
 
 constexpr int kMaxPids = 64;
+// The workers' pids are remembered across transactions for this long. Reading them (an SPI
+// query of mc.sender_worker through a SECURITY DEFINER function) was 15 % of the real-time
+// loop's time at 10,000 events/s (bench/latency, perf), paid by every small batch. A worker
+// started or restarted meanwhile is not woken by this backend until then; it claims when it
+// starts and at least every second anyway (worker.cpp, kClaimEveryMs), so nothing waits longer
+// than that. A remembered pid that has gone names no process, or (reused) one whose latch is
+// set for nothing: a spurious wake-up, which every latch wait tolerates.
+constexpr long kPidCacheMs = 500;
 int wake_pids[kMaxPids];
 int wake_count = 0;
-bool wake_loaded = false;  // this transaction read the pids already
+TimestampTz loaded_at = 0;    // when wake_pids were read; 0: never
+bool wake_requested = false;  // this transaction inserted messages: wake at commit
 
 void load_pids_unsafe() {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
@@ -36,11 +46,15 @@ void load_pids_unsafe() {
     }
   }
   SPI_finish();
-  wake_loaded = true;
+  loaded_at = GetCurrentTimestamp();
 }
 
 void request_wake() {
-  if (!wake_loaded) pg::call([] { load_pids_unsafe(); });
+  if (wake_requested) return;
+  if (loaded_at == 0 ||
+      TimestampDifferenceExceeds(loaded_at, GetCurrentTimestamp(), static_cast<int>(kPidCacheMs)))
+    pg::call([] { load_pids_unsafe(); });
+  wake_requested = true;
 }
 
 }  // namespace
@@ -48,7 +62,7 @@ void request_wake() {
 void on_xact_event(XactEvent event) {
   switch (event) {
     case XACT_EVENT_COMMIT:
-      for (int i = 0; i < wake_count; ++i) {
+      for (int i = 0; wake_requested && i < wake_count; ++i) {
         // BackendPidGetProc takes ProcArrayLock shared and SetLatch only writes: neither fails.
         PGPROC* proc = BackendPidGetProc(wake_pids[i]);
         if (proc) SetLatch(&proc->procLatch);
@@ -57,8 +71,7 @@ void on_xact_event(XactEvent event) {
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PREPARE:
     case XACT_EVENT_PARALLEL_ABORT:
-      wake_count = 0;
-      wake_loaded = false;
+      wake_requested = false;
       break;
     default:
       break;

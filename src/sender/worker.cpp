@@ -67,6 +67,19 @@ constexpr int kRecordDelayMs = 20;   // ...or once the oldest waited this long
 constexpr int kErrorPauseMs = 1000;  // after a failed step
 constexpr int kDrainMs = 2000;       // SIGTERM: how long in-flight transfers may finish
 
+// Wall time per phase of a busy period (from the first message in flight to none left),
+// logged at DEBUG1 when it ends: where a worker's time goes (bench/README.md, "Sender").
+struct Phases {
+  std::int64_t claim = 0, record = 0, wait = 0, process = 0, steps = 0, claims = 0, records = 0,
+               messages = 0, start = 0;
+};
+Phases phases;
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 struct Worker {
   int slot = 0;
   std::string token;
@@ -123,6 +136,14 @@ bool attach(Worker& w) {
 }
 
 void claim(Worker& w) {
+  std::int64_t t0 = now_us();
+  struct Add {
+    std::int64_t t0;
+    ~Add() {
+      phases.claim += now_us() - t0;
+      ++phases.claims;
+    }
+  } add{t0};
   std::vector<std::string> channels;
   std::vector<int> limits;
   begin_transaction("mc sender: claim");
@@ -130,20 +151,21 @@ void claim(Worker& w) {
       query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
   if (config) w.dispatcher.configure(*config);
   w.dispatcher.claim_limits(channels, limits);
-  std::optional<std::string> messages =
-      query_text("SELECT mc._sender_claim($1::integer, $2::uuid, $3::text[], $4::integer[])",
+  std::vector<Row> messages =
+      query_rows("SELECT * FROM mc._sender_claim($1::integer, $2::uuid, $3::text[], $4::integer[])",
                  {std::to_string(w.slot), w.token, array_literal(channels), array_literal(limits)});
   commit_transaction();
   w.last_claim_ms = now_ms();
   w.want_claim = false;
-  if (!messages) {  // the slot is gone (stopped) or another worker took it
+  if (messages.size() == 1 && !messages[0].empty() && !messages[0][0]) {
+    // One row of NULLs: the slot is gone (stopped) or another worker took it.
     w.stopping = true;
     w.exit_code = 0;
     w.drain_until_ms = now_ms() + kDrainMs;
     return;
   }
   std::size_t before = w.dispatcher.in_flight() + w.dispatcher.outcomes().size();
-  w.dispatcher.dispatch(*messages);
+  w.dispatcher.dispatch(messages);
   int wanted = 0;
   for (int l : limits) wanted += l;
   // A full claim: more is pending; claim again as soon as half the capacity is free.
@@ -162,6 +184,14 @@ bool claim_due(Worker& w, std::int64_t now) {
 }
 
 void record_batch(Worker& w, const std::vector<Outcome>& batch) {
+  struct Add {
+    std::int64_t t0;
+    ~Add() {
+      phases.record += now_us() - t0;
+      ++phases.records;
+    }
+  } add{now_us()};
+  phases.messages += batch.size();
   begin_transaction("mc sender: record");
   query_text("SELECT mc._sender_record($1::uuid, $2::jsonb)",
              {w.token, Dispatcher::to_json(batch)});
@@ -278,7 +308,25 @@ void step(Worker& w) {
 
   std::vector<WaitEvent> events(sockets.size() + 2);
   int n = 0;
+  std::int64_t tw = now_us();
+  if (phases.start == 0 && w.dispatcher.in_flight() > 0) phases.start = tw;
+  if (phases.start != 0 && w.dispatcher.in_flight() == 0 && w.unrecorded.empty()) {
+    std::int64_t total = tw - phases.start;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "mc sender profile: %lld messages in %lld ms: claim %lld ms (%lld), record %lld "
+                  "ms (%lld), wait %lld ms, curl %lld ms, steps %lld",
+                  (long long)phases.messages, (long long)(total / 1000),
+                  (long long)(phases.claim / 1000), (long long)phases.claims,
+                  (long long)(phases.record / 1000), (long long)phases.records,
+                  (long long)(phases.wait / 1000), (long long)(phases.process / 1000),
+                  (long long)phases.steps);
+    pg::call([&] { ereport(DEBUG1, (errmsg("%s", line))); });
+    phases = Phases{};
+  }
   if (!guarded(w, "wait", [&] { wait(sockets, timeout, events, &n); })) return;
+  phases.wait += now_us() - tw;
+  ++phases.steps;
   std::vector<delivery::ReadySocket> ready;
   std::vector<int> ready_owner;
   for (int i = 0; i < n; ++i) {
@@ -295,7 +343,9 @@ void step(Worker& w) {
     ready_owner.push_back(owner[index - 1]);
   }
   pg::call([] { CHECK_FOR_INTERRUPTS(); });
+  std::int64_t tp = now_us();
   w.dispatcher.process(ready, ready_owner);
+  phases.process += now_us() - tp;
 }
 
 int run(int slot) {

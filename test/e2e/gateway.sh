@@ -119,12 +119,26 @@ check "no event of the refused roles or tokens" \
 node test/gateway/api_test.js "$base" "$writer_token" "$reader_token" "$ops_token" src/gateway/openapi.json ||
   failures=$((failures + 1))
 
-# --- revocation
+# --- revocation. The gateway remembers looked-up tokens (token_cache.hpp): the reader token
+# was used just above, so it is remembered; the revocation must still win, through the
+# notification (trigger api_token_changed -> LISTEN mc_api_token_changed), however the token
+# is removed.
+check "the reader token works before its revocation" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Session-Token: $reader_token" "$base/nl/jsp/mcPing.jsp")" = 200
 q "SELECT mc.revoke_api_token('shop reader')" >/dev/null
 check "a revoked token gets 401" test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Session-Token: $reader_token" "$base/nl/jsp/mcPing.jsp")" = 401
+spare_token=$(q "SELECT mc.create_api_token('shop_writer', 'spare')")
+check "a new token works (and is now remembered)" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $spare_token" -H 'Content-Type: application/json' --data-binary '{"type":"spare","email":"spare@example.com","ctx":{}}' "$base/api/v1/events/rt")" = 201
+q "DELETE FROM mc.api_token WHERE label = 'spare'" >/dev/null
+check "a token deleted by hand (not through mc.revoke_api_token) gets 401 too" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $spare_token" -H 'Content-Type: application/json' --data-binary '{"type":"spare","email":"spare2@example.com","ctx":{}}' "$base/api/v1/events/rt")" = 401
+check "the gateway listens for token changes (its cache is on)" \
+  test "$(q "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE query = 'LISTEN mc_api_token_changed'")" = 1
 
 # --- one-click unsubscribe (RFC 8058): a processed event has a delivery-log row
-q "SELECT mc.create_template('welcome_mail', 'welcome', 'email', subject => 'Hi', body_text => 'Hi {{ctx.firstName}}')" >/dev/null
+# (Its unsubscribe_url points at this gateway: the List-Unsubscribe URL the sender would send.)
+q "SELECT mc.create_template('welcome_mail', 'welcome', 'email', subject => 'Hi', body_text => 'Hi {{ctx.firstName}}', unsubscribe_url => '$base/u/{{unsubscribe_token}}')" >/dev/null
 q "SELECT mc.publish_template('welcome_mail')" >/dev/null
 q "SELECT mc.rt_events_processing()" >/dev/null
 if [ -n "${rt_id:-}" ]; then
@@ -138,8 +152,10 @@ if [ -n "${rt_id:-}" ]; then
   check "another event's id with this HMAC is refused" \
     test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$base/u/$batch_one.$expected")" = 403
   check "nothing was quarantined by them" test "$(q "SELECT count(*) FROM mc.quarantine")" = 0
-  check "POST /u/{token} with List-Unsubscribe=One-Click: 200" \
-    test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$base/u/$token")" = 200
+  url=$(q "SELECT unsubscribe_url FROM mc.delivery_log WHERE event_id = $rt_id")
+  check "the message's rendered List-Unsubscribe URL is this gateway's /u/{token}" test "$url" = "$base/u/$token"
+  check "POST of that URL with List-Unsubscribe=One-Click: 200" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -d 'List-Unsubscribe=One-Click' "$url")" = 200
   check "the address is in mc.quarantine for its channel, reason unsubscribed" \
     test "$(q "SELECT concat_ws('|', channel, address, reason) FROM mc.quarantine")" = "email|ada@example.com|unsubscribed"
   # The delivery outcome through GET /api/v1/events/{id}, for a role that may read mc.delivery_log.

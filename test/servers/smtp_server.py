@@ -11,12 +11,16 @@ Listens on 127.0.0.1 only. The reply depends on the recipient's local part prefi
   drop...      the connection is closed after the data arrived, before the final reply
   stallrcpt... the reply to RCPT is delayed by --stall seconds
   stall...     the final reply is delayed by --stall seconds (past the client's timeout)
+--pipelining advertises PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in order).
 --auth USER:PASS offers AUTH (PLAIN, LOGIN) on the plain connection and refuses other
 credentials with 535 5.7.8; --tls offers STARTTLS with a self-signed certificate made at start
-(openssl req), so a verifying client must refuse it.
+(openssl req; its name is localhost and 127.0.0.1, its certificate in --dir/cert.pem), so a
+verifying client must refuse it unless told to trust that certificate; --implicit-tls is TLS
+from the first byte (smtps), with such a certificate.
 Every accepted message is written to --dir as <n>.eml (the bytes received, un-dot-stuffed by
-aiosmtpd) with <n>.json beside it (envelope, peer). --dir/stats.json counts connections and
-messages per connection after every change. Prints "READY <port>" on stdout once listening.
+aiosmtpd) with <n>.json beside it (envelope, peer, the AUTH login, whether it came over TLS).
+--dir/stats.json counts connections and messages per connection after every change. Prints
+"READY <port>" on stdout once listening.
 """
 import argparse
 import asyncio
@@ -56,7 +60,7 @@ class Recorder:
             self.per_connection["%s:%s" % peer[:2]] = 0
             self.write_stats()
 
-    def message(self, peer, envelope):
+    def message(self, peer, envelope, tls=False):
         with self.lock:
             self.messages += 1
             n = self.messages
@@ -66,7 +70,7 @@ class Recorder:
                 f.write(envelope.original_content or envelope.content)
             with open(os.path.join(self.directory, "%d.json" % n), "w") as f:
                 json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                           "peer": key, "login": self.logins.get(key)}, f)
+                           "peer": key, "login": self.logins.get(key), "tls": tls}, f)
             self.write_stats()
 
 
@@ -77,10 +81,18 @@ class CountingSMTP(SMTP):
 
 
 class Handler:
-    def __init__(self, recorder, mode, stall):
+    def __init__(self, recorder, mode, stall, pipelining=False):
         self.recorder = recorder
         self.mode = mode
         self.stall = stall
+        self.implicit_tls = False
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     def mode_of(self, address):
         if self.mode:
@@ -115,7 +127,8 @@ class Handler:
             return "421 4.4.2 closing"  # never reaches the client
         if "stall" in modes:
             await asyncio.sleep(self.stall)
-        self.recorder.message(session.peer, envelope)
+        self.recorder.message(session.peer, envelope,
+                              tls=self.implicit_tls or session.ssl is not None)
         return "250 2.0.0 Ok: queued as Q%d" % self.recorder.messages
 
 
@@ -135,7 +148,8 @@ class Authenticator:
 def self_signed_context(directory):
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -161,11 +175,13 @@ def main():
     ap.add_argument("--stall", type=float, default=10.0)
     ap.add_argument("--auth", default="")
     ap.add_argument("--tls", action="store_true")
+    ap.add_argument("--implicit-tls", action="store_true")
+    ap.add_argument("--pipelining", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     recorder = Recorder(args.dir)
     recorder.write_stats()
-    handler = Handler(recorder, args.mode, args.stall)
+    handler = Handler(recorder, args.mode, args.stall, args.pipelining)
     handler.recorder = recorder
     port = args.port or free_port()
     extra = {}
@@ -175,6 +191,10 @@ def main():
                      auth_require_tls=False)
     if args.tls:
         extra.update(tls_context=self_signed_context(args.dir))
+    # smtps: TLS from the first byte (the Controller wraps every accepted connection).
+    handler.implicit_tls = args.implicit_tls
+    if args.implicit_tls:
+        extra.update(ssl_context=self_signed_context(args.dir))
     controller = CountingController(handler, hostname="127.0.0.1", port=port,
                                     decode_data=False, enable_SMTPUTF8=True, **extra)
     controller.handler.recorder = recorder

@@ -390,3 +390,39 @@ TEST(SmtpSender, StartTlsRequiredRefusesAbsentOrUntrustedTls) {
     EXPECT_EQ(server.stats()["messages"], 0);
   }
 }
+
+// The pipelining client (smtp_pipeline.hpp) against a server that advertises PIPELINING: on one
+// connection, refusals fail (or defer) only their message, an RSET clears the transaction and
+// the messages around them are delivered, with no new connection.
+TEST(SmtpSender, PipelinedRefusalsStayPerMessageOnOneConnection) {
+  ServerProcess server("smtp_server.py", {"--pipelining"});
+  SmtpSender sender(options_for(server.port(), R"("max_connections":1)"));
+  ASSERT_TRUE(sender.pipelined());
+  const char* rcpts[] = {"ok1@example.org",      "unknown2@example.org",  "ok3@example.org",
+                         "full4@example.org",    "greylist5@example.org", "ok6@example.org",
+                         "unknown7@example.org", "ok8@example.org"};
+  for (int i = 0; i < 8; ++i) sender.add(job_for(i + 1, rcpts[i]));
+  auto r = run(sender);
+  ASSERT_EQ(r.size(), 8u);
+  for (int i : {0, 2, 5, 7})
+    EXPECT_EQ(r[i].outcome.disposition, Disposition::Sent)
+        << i << " " << r[i].outcome.failure_reason;
+  EXPECT_EQ(r[1].outcome.disposition, Disposition::Failed);
+  EXPECT_EQ(r[1].reply.rfind("550 5.1.1", 0), 0u) << r[1].reply;
+  EXPECT_EQ(r[1].outcome.quarantine_reason, "user_unknown");
+  EXPECT_EQ(r[3].outcome.disposition, Disposition::Deferred);
+  EXPECT_EQ(r[3].reply.rfind("452 4.2.2", 0), 0u) << r[3].reply;
+  EXPECT_EQ(r[4].outcome.disposition, Disposition::Deferred);
+  EXPECT_EQ(r[4].reply.rfind("451 4.7.1", 0), 0u) << r[4].reply;
+  EXPECT_EQ(r[6].outcome.disposition, Disposition::Failed);
+  ASSERT_TRUE(server.wait_for("messages", 4));
+  auto stats = server.stats();
+  EXPECT_EQ(stats["messages"], 4);
+  EXPECT_EQ(stats["connections"], 1) << stats;
+  // The delivered ones arrived in order of their ids.
+  const int delivered[] = {0, 2, 5, 7};
+  for (int n = 1; n <= 4; ++n) {
+    auto env = ServerProcess::read_json(server.dir() + "/" + std::to_string(n) + ".json");
+    EXPECT_EQ(env["rcpt_tos"][0], rcpts[delivered[n - 1]]) << n;
+  }
+}

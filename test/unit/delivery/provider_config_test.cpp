@@ -2,6 +2,7 @@
 #include "delivery/provider_config.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace mc::delivery;
 
@@ -116,4 +117,21 @@ TEST(ProviderConfig, HttpAndWebhook) {
             "options.method: must be one of POST, PUT, PATCH, GET, DELETE");
   EXPECT_EQ(error_of("sms", "http", "http://h/", R"({"starttls":"off"})"),
             "options.starttls: unknown option for kind http");
+}
+
+TEST(ProviderConfig, TlsCaCertificatesOnly) {
+  const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+  nlohmann::json options = {{"starttls", "required"}, {"tls_ca", pem}};
+  auto c = parse_provider_config("r", "email", "smtp", "smtp://mx.example.test:25", options.dump());
+  EXPECT_EQ(c.smtp.tls_ca, pem);
+  auto h = parse_provider_config("h", "sms", "http", "https://api.example.test/send",
+                                 nlohmann::json{{"tls_ca", pem}}.dump());
+  EXPECT_EQ(h.http.tls_ca, pem);
+  EXPECT_EQ(error_of("email", "smtp", "smtp://h:25", R"({"tls_ca":"/etc/ssl/certs/ca.pem"})"),
+            "options.tls_ca: must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)");
+  EXPECT_EQ(error_of("sms", "http", "https://h/x",
+                     nlohmann::json{{"tls_ca", pem + "-----BEGIN PRIVATE KEY-----\nx\n"}}.dump()),
+            "options.tls_ca: must hold certificates only, never a private key");
+  EXPECT_EQ(error_of("email", "smtp", "smtp://h:25", R"({"tls_ca":42})"),
+            "options.tls_ca: must be a string");
 }

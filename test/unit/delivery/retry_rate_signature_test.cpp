@@ -100,3 +100,10 @@ TEST(WebhookSignature, HeaderFormatAndVerify) {
   EXPECT_FALSE(verify_webhook_signature("Jefe", "what do ya want for nothing?", sig.substr(1)));
   EXPECT_EQ(webhook_signature("", "").size(), 71u);
 }
+
+// The same token as SQL's mc.unsubscribe_token (value from Python's hmac module; the pgTAP
+// test compares the rendered header with the SQL function itself).
+TEST(UnsubscribeToken, IdDotHmacOfIdAndAddress) {
+  EXPECT_EQ(unsubscribe_token(std::string(32, 'k'), 42, "ann@example.org"),
+            "42.6534b672ad91f9366d47b794d8ebe2485d2712ccc8741d0b1902f71cbdf8f143");
+}
