@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
-# Processing throughput: message_center's batch processing against the plain SQL baselines
-# (bench/processing/baseline.sql), draining the same backlog, with 1 and 2 workers, in one
-# throwaway cluster, medians of RUNS (default 3). EVENTS (default 200000) sets the backlog.
+# Processing throughput: message_center's batch processing against plain SQL baselines draining
+# the same backlog in the same throwaway cluster, medians of RUNS (default 3). Variables:
+#   WORKLOAD        long (default: 2 KB emails, workload.sql, baseline.sql) or short (three
+#                   interpolations, text only, SMS/push: workload_short.sql, baseline_short.sql)
+#   EVENTS          backlog size (default 200000)
+#   WORKERS         worker counts (default "1 2")
+#   SHARED_BUFFERS  the cluster's shared_buffers (default 128MB, PostgreSQL's default)
+#   STATUS_COPY     1: also time mc.update_events_status() (default 1 for long, 0 for short)
+#   SKIP_BUILD      1: use the installed extension as it is
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/build.sh
-export EVENTS=${EVENTS:-200000} RUNS=${RUNS:-3}
+[ "${SKIP_BUILD:-0}" = 1 ] || bash scripts/build.sh
+export WORKLOAD=${WORKLOAD:-long} EVENTS=${EVENTS:-200000} RUNS=${RUNS:-3} WORKERS=${WORKERS:-1 2}
+SHARED_BUFFERS=${SHARED_BUFFERS:-128MB}
+if [ "$WORKLOAD" = long ]; then export STATUS_COPY=${STATUS_COPY:-1}; else export STATUS_COPY=${STATUS_COPY:-0}; fi
+case "$WORKLOAD" in long | short) ;; *) echo "WORKLOAD is long or short, not $WORKLOAD" >&2; exit 2 ;; esac
+out=/tmp/processing-bench-$WORKLOAD-$EVENTS-$SHARED_BUFFERS.txt
 inner=$(mktemp)
 cat >"$inner" <<'SH'
 set -euo pipefail
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-q -c "CREATE EXTENSION message_center" -f bench/processing/workload.sql -f bench/processing/baseline.sql \
-  -f bench/processing/setup.sql >/dev/null
+if [ "$WORKLOAD" = long ]; then
+  q -c "CREATE EXTENSION message_center" -f bench/processing/workload.sql -f bench/processing/baseline.sql \
+    -f bench/processing/setup.sql >/dev/null
+  events_fn=bench.workload_events update_style=base.process_update_style queue_style=base.process_queue_style
+else
+  q -c "CREATE EXTENSION message_center" -f bench/processing/workload.sql \
+    -f bench/processing/workload_short.sql -f bench/processing/baseline.sql -f bench/processing/baseline_short.sql \
+    -f bench/processing/setup_short.sql >/dev/null
+  events_fn=bench.short_events update_style=base.process_short_update_style
+  queue_style=base.process_short_queue_style
+fi
+echo "settings $(q -c "SELECT current_setting('shared_buffers')") $WORKLOAD $EVENTS"
 load() {  # a fresh backlog of $EVENTS events in mc.batch_event and the same rows in base.event
   q -c "TRUNCATE mc.batch_event, mc.delivery_log, base.event, base.message, base.queue" \
     -c "DELETE FROM mc.delivery" >/dev/null
   for ((first = 1; first <= EVENTS; first += 10000)); do
-    q -c "SELECT count(*) FROM mc.push_events(bench.workload_events(10000, $first), 'batch')" >/dev/null
+    q -c "SELECT count(*) FROM mc.push_events($events_fn(least(10000, $EVENTS - $first + 1), $first), 'batch')" >/dev/null
   done
   q -c "INSERT INTO base.event SELECT * FROM mc.batch_event" \
     -c "INSERT INTO base.queue SELECT id FROM base.event" \
@@ -31,18 +51,30 @@ timed() {  # timed WORKERS COMMAND: events/s of WORKERS sessions running COMMAND
   python3 -c "print(round($EVENTS / ($end - $start)))"
 }
 for run in $(seq 1 "$RUNS"); do
-  for workers in 1 2; do
+  for workers in $WORKERS; do
     load
     echo "mc $workers $(timed "$workers" "CALL mc.batch_events_loop('1 hour')")"
     [ "$(q -c "SELECT count(*) FROM mc.batch_event WHERE status = 'pending_delivery'")" = "$EVENTS" ] ||
       { echo "message_center did not process every event" >&2; exit 1; }
-    echo "update_style $workers $(timed "$workers" "CALL base.process_update_style()")"
-    q -c "TRUNCATE base.message" -c "VACUUM ANALYZE base.event" -c "CHECKPOINT" >/dev/null
-    echo "queue_style $workers $(timed "$workers" "CALL base.process_queue_style()")"
+    [ "$(q -c "SELECT count(*) FROM mc.delivery_log")" = "$EVENTS" ] ||
+      { echo "message_center did not write one message per event" >&2; exit 1; }
+    echo "update_style $workers $(timed "$workers" "CALL $update_style()")"
     [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
       { echo "baseline did not process every event" >&2; exit 1; }
+    q -c "TRUNCATE base.message" -c "VACUUM ANALYZE base.event" -c "CHECKPOINT" >/dev/null
+    echo "queue_style $workers $(timed "$workers" "CALL $queue_style()")"
+    [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
+      { echo "baseline did not process every event" >&2; exit 1; }
+    if [ "$WORKLOAD" = short ] && [ "$workers" = 1 ]; then  # the floor: both writes, nothing else
+      q -c "TRUNCATE base.message" -c "UPDATE base.event SET status = 'pending', processed_at = NULL, template_id = NULL" \
+        -c "VACUUM FULL base.event" -c "ANALYZE base.event" -c "CHECKPOINT" >/dev/null
+      echo "floor 1 $(timed 1 "CALL base.floor_both_writes()")"
+      [ "$(q -c "SELECT count(*) FROM base.message")" = "$EVENTS" ] ||
+        { echo "the floor did not write every event" >&2; exit 1; }
+    fi
   done
 done
+[ "$STATUS_COPY" = 1 ] || exit 0
 # The status copy (updateEventsStatus) of the whole processed backlog, every delivery reported
 # sent, two ways per run (alternating which goes first):
 # - flow: as in the workflows, in the checkpoint cycle in which the events were processed
@@ -64,20 +96,30 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 SH
-pg_virtualenv -o shared_buffers=1GB -o max_wal_size=4GB -o checkpoint_timeout=30min \
-  bash "$inner" 2>/dev/null | tee /tmp/processing-bench.txt | grep -E '^(mc|update_style|queue_style|status_copy_[a-z_]+) '
-python3 - <<'PY'
-import statistics, collections
+pg_virtualenv -t -o shared_buffers="$SHARED_BUFFERS" -o max_wal_size=4GB -o checkpoint_timeout=30min \
+  bash "$inner" 2>/dev/null | tee "$out" | grep -E '^(settings|mc|update_style|queue_style|floor|status_copy_[a-z_]+) '
+OUT=$out python3 - <<'PY'
+import os, statistics, collections
 rows = collections.defaultdict(list)
-for line in open('/tmp/processing-bench.txt'):
+for line in open(os.environ['OUT']):
     p = line.split()
-    if len(p) == 3 and (p[0] in ('mc', 'update_style', 'queue_style') or p[0].startswith('status_copy_')):
+    if len(p) == 3 and (p[0] in ('mc', 'update_style', 'queue_style', 'floor') or p[0].startswith('status_copy_')):
         rows[(p[0], int(p[1]))].append(int(p[2]))
-print("| workers | message_center events/s | baseline update style | baseline queue style | ratio vs faster baseline |")
-print("|---:|---:|---:|---:|---:|")
-for w in (1, 2):
+print(f"\n{os.environ['WORKLOAD']} workload, {int(os.environ['EVENTS']):,} events, medians of "
+      f"{os.environ['RUNS']}:\n")
+print("| workers | message_center events/s | baseline update style | baseline queue style | ratio vs faster baseline | per-run ratios |")
+print("|---:|---:|---:|---:|---:|---|")
+for w in sorted({k[1] for k in rows if k[0] == 'mc'}):
     m = statistics.median(rows[('mc', w)]); u = statistics.median(rows[('update_style', w)]); q = statistics.median(rows[('queue_style', w)])
-    print(f"| {w} | {m:,.0f} | {u:,.0f} | {q:,.0f} | {m / max(u, q):.2f}x |")
+    per_run = ", ".join(f"{a / max(b, c):.2f}" for a, b, c in zip(rows[('mc', w)], rows[('update_style', w)], rows[('queue_style', w)]))
+    print(f"| {w} | {m:,.0f} | {u:,.0f} | {q:,.0f} | {m / max(u, q):.2f}x | {per_run} |")
+f = rows[('floor', 1)]
+if f:
+    m = rows[('mc', 1)]
+    print(f"\nThe floor (both writes alone, 1 session): {statistics.median(f):,.0f} events/s (runs "
+          + ", ".join(f"{x:,}" for x in f) + f"); message_center with 1 worker reaches "
+          f"{statistics.median(m) / statistics.median(f):.2f} of it (per run "
+          + ", ".join(f"{a / b:.2f}" for a, b in zip(m, f)) + ")")
 for variant in ('flow', 'after_checkpoint'):
     v = rows[(f'status_copy_{variant}', 1)]
     if v:

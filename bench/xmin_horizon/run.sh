@@ -46,9 +46,9 @@ DECLARE
   plan json;
 BEGIN
   EXECUTE $q$EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
-    SELECT id FROM mc.rt_event WHERE (id & 7) = 0 AND processed_at IS NULL
+    SELECT id FROM mc.rt_event WHERE ((id >> 7) & 7) = 0 AND processed_at IS NULL
       AND coalesce(process_requested_at, scheduled_at, created_at) <= now()
-    ORDER BY (id & 7), coalesce(process_requested_at, scheduled_at, created_at), id LIMIT 1000$q$
+    ORDER BY ((id >> 7) & 7), coalesce(process_requested_at, scheduled_at, created_at), id LIMIT 1000$q$
     INTO plan;
   RETURN ((plan -> 0 -> 'Plan' ->> 'Shared Hit Blocks')::bigint
           + (plan -> 0 -> 'Plan' ->> 'Shared Read Blocks')::bigint) || ' '

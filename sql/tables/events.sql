@@ -49,12 +49,14 @@ CREATE TABLE mc.rt_event (
 CREATE UNIQUE INDEX rt_event_idempotency_key ON mc.rt_event (idempotency_key)
   WHERE idempotency_key IS NOT NULL;
 -- The queue: unprocessed events only, so it stays as small as the backlog. Keyed by work queue
--- (id & 7: eight partitions that concurrent workers take with advisory locks, never waiting
--- on each other's rows), then by the time the event is due, then id. Its predicate is on
+-- ((id >> 7) & 7: eight partitions of blocks of 128 consecutive ids, so that a batch reads
+-- neighbouring rows; concurrent workers take them with the extension's locks, never waiting
+-- on each other's rows; src/core/work_queues.hpp), then by the time the event is due, then
+-- id. Its predicate is on
 -- processed_at, which changes once, when the event leaves the queue: the later status
 -- updates (pending_delivery -> sent ...) touch no indexed column and can be HOT.
 CREATE INDEX rt_event_queue ON mc.rt_event
-  ((id & 7), (coalesce(process_requested_at, scheduled_at, created_at)), id)
+  (((id >> 7) & 7), (coalesce(process_requested_at, scheduled_at, created_at)), id)
   WHERE processed_at IS NULL;
 CREATE INDEX rt_event_created_at ON mc.rt_event USING brin (created_at);
 COMMENT ON TABLE mc.rt_event IS 'Real-time event queue: one message as fast as possible';

@@ -11,6 +11,8 @@
 #include "intake/own_row_update.hpp"
 #include "core/processing_decision.hpp"
 #include "processing/delivery_ids.hpp"
+#include "processing/event_update.hpp"
+#include "processing/log_insert.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -23,7 +25,8 @@ namespace {
 using intake::Queue;
 using Kind = pg::DatumColumn::Kind;
 
-// The delivery-log rows of a batch: one array per column, bound by name. The second form
+// The delivery-log rows of a batch when the direct path (log_insert.hpp) cannot take them: one
+// array per column, bound by name. The second form
 // also writes unsubscribe_url (0.5.0): used only when a message has one, so that this library
 // also serves a 0.4.0 schema until its ALTER EXTENSION UPDATE.
 std::string insert_logs_sql(bool unsubscribe) {
@@ -73,6 +76,28 @@ struct LogRows {
       bodies_html{Kind::Text}, bodies_text{Kind::Text}, push_data{Kind::Text},
       webhook_urls{Kind::Text}, failure_reasons{Kind::Text}, unsubscribe_urls{Kind::Text};
 
+  void add(const LogRow& log) {
+    auto optional = [](pg::DatumColumn& column, const std::optional<std::string_view>& part) {
+      if (part)
+        column.add_text(*part);
+      else
+        column.add_null();
+    };
+    event_ids.add_int8(log.event_id);
+    statuses.add_text(core::log_status_label(log.status));
+    channels.add_text(core::channel_name(log.channel));
+    delivery_ids.add_int8(log.delivery_id);
+    addresses.add_text(log.address);
+    optional(senders, log.sender);
+    optional(subjects, log.subject);
+    optional(bodies_html, log.body_html);
+    optional(bodies_text, log.body_text);
+    optional(push_data, log.push_data);
+    optional(webhook_urls, log.webhook_url);
+    optional(failure_reasons, log.failure_reason);
+    optional(unsubscribe_urls, log.unsubscribe_url);
+  }
+
   void bind(pg::Statement::Args& args) const {
     args.set_array("event_ids", event_ids)
         .set_array("statuses", statuses)
@@ -119,10 +144,39 @@ pg::Statement make_update(Queue queue) {
 }
 pg::Statement update_events[2] = {make_update(Queue::Rt), make_update(Queue::Batch)};
 
+void add_optional_time(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
+  if (value)
+    column.add_timestamptz(*value);
+  else
+    column.add_null();
+}
+
+void add_optional_int8(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
+  if (value)
+    column.add_int8(*value);
+  else
+    column.add_null();
+}
+
+// The events of a batch the direct update (event_update.hpp) left: one array per column.
 struct EventRows {
   pg::DatumColumn ids{Kind::Int8}, statuses{Kind::Text}, template_ids{Kind::Int8},
       delivery_ids{Kind::Int8}, error_counts{Kind::Int4}, last_errors{Kind::Text},
       retry_at{Kind::TimestampTz}, processed_at{Kind::TimestampTz};
+
+  void add(const EventChange& ch) {
+    ids.add_int8(ch.id);
+    statuses.add_text(core::event_status_label(ch.status));
+    error_counts.add_int4(ch.error_count);
+    if (ch.last_error)
+      last_errors.add_text(*ch.last_error);
+    else
+      last_errors.add_null();
+    add_optional_int8(template_ids, ch.template_id);
+    add_optional_int8(delivery_ids, ch.delivery_id);
+    add_optional_time(retry_at, ch.retry_at);
+    add_optional_time(processed_at, ch.processed_at);
+  }
 
   void bind(pg::Statement::Args& args) const {
     args.set_array("ids", ids)
@@ -136,35 +190,12 @@ struct EventRows {
   }
 };
 
-// An empty part is stored as NULL.
-void add_optional_text(pg::DatumColumn& column, const std::string& value) {
-  if (value.empty())
-    column.add_null();
-  else
-    column.add_text(value);
-}
-
-template <typename T>
-void add_optional_text(pg::DatumColumn& column, const std::optional<T>& value) {
-  if (value)
-    column.add_text(*value);
-  else
-    column.add_null();
-}
-
-void add_optional_time(pg::DatumColumn& column, const std::optional<std::int64_t>& value) {
-  if (value)
-    column.add_timestamptz(*value);
-  else
-    column.add_null();
-}
-
 bool goes_to_delivery(const core::Decision& d) {
   return d.status == core::EventStatus::PendingDelivery;
 }
 
-// Writes the events `which` (indexes into events/results) with one statement for their
-// delivery-log rows and one for the events. May throw PgError or SqlError.
+// Writes the events `which` (indexes into events/results): their delivery-log rows, then the
+// events' new state. May throw PgError or SqlError.
 void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
                 const std::vector<ClaimedEvent>& events, const std::vector<EventResult>& results,
                 const std::vector<size_t>& which) {
@@ -174,21 +205,27 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
       routed_templates.push_back(templates.templates[results[i].template_index].id);
   std::unordered_map<int64, int64> deliveries = deliveries_for(routed_templates, now);
 
-  LogRows logs;
+  std::vector<LogRow> logs;
   bool any_unsubscribe = false;
-  EventRows rows;
+  std::vector<EventChange> changes;
+  changes.reserve(which.size());
+  auto optional_part = [](const std::string& part) -> std::optional<std::string_view> {
+    if (part.empty()) return std::nullopt;  // an empty part is stored as NULL
+    return std::string_view(part);
+  };
   for (size_t i : which) {
     const ClaimedEvent& e = events[i];
     const core::Decision& d = results[i].decision;
-    rows.ids.add_int8(e.id);
-    rows.statuses.add_text(core::event_status_label(d.status));
-    rows.error_counts.add_int4(d.error_count);
-    add_optional_text(rows.last_errors, d.last_error);
-    add_optional_time(rows.retry_at, d.retry_at);
-    add_optional_time(rows.processed_at, d.processed_at);
+    EventChange ch;
+    ch.id = e.id;
+    ch.tid = e.tid;
+    ch.status = d.status;
+    ch.error_count = d.error_count;
+    if (d.last_error) ch.last_error = std::string_view(*d.last_error);
+    ch.retry_at = d.retry_at;
+    ch.processed_at = d.processed_at;
     if (!goes_to_delivery(d)) {
-      rows.template_ids.add_null();
-      rows.delivery_ids.add_null();
+      changes.push_back(ch);
       continue;
     }
     const PublishedTemplate& t = templates.templates[results[i].template_index];
@@ -197,32 +234,42 @@ void write_rows(Queue queue, TimestampTz now, const TemplateSet& templates,
       throw pg::SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                          "template \"" + t.name + "\" has no delivery: unpublished meanwhile?");
     int64 delivery = found->second;
-    rows.template_ids.add_int8(t.id);
-    rows.delivery_ids.add_int8(delivery);
+    ch.template_id = t.id;
+    ch.delivery_id = delivery;
+    changes.push_back(ch);
     const RenderedMessage& m = results[i].message;
-    logs.event_ids.add_int8(e.id);
-    logs.statuses.add_text(core::log_status_label(d.log_status));
-    logs.channels.add_text(core::channel_name(static_cast<core::Channel>(e.channel)));
-    logs.delivery_ids.add_int8(delivery);
-    logs.addresses.add_text(d.address);
-    add_optional_text(logs.senders, m.sender);
-    add_optional_text(logs.subjects, m.subject);
-    add_optional_text(logs.bodies_html, m.body_html);
-    add_optional_text(logs.bodies_text, m.body_text);
-    add_optional_text(logs.push_data, m.push_data);
-    add_optional_text(logs.webhook_urls, m.webhook_url);
-    add_optional_text(logs.failure_reasons, d.failure_reason);
-    add_optional_text(logs.unsubscribe_urls, m.unsubscribe_url);
-    if (!m.unsubscribe_url.empty()) any_unsubscribe = true;
+    LogRow log;
+    log.event_id = e.id;
+    log.status = d.log_status;
+    log.channel = static_cast<core::Channel>(e.channel);
+    log.delivery_id = delivery;
+    log.address = d.address;
+    log.sender = optional_part(m.sender);
+    log.subject = optional_part(m.subject);
+    log.body_html = optional_part(m.body_html);
+    log.body_text = optional_part(m.body_text);
+    log.push_data = optional_part(m.push_data);
+    log.webhook_url = optional_part(m.webhook_url);
+    if (d.failure_reason) log.failure_reason = std::string_view(*d.failure_reason);
+    log.unsubscribe_url = optional_part(m.unsubscribe_url);
+    if (log.unsubscribe_url) any_unsubscribe = true;
+    logs.push_back(log);
   }
 
-  if (logs.event_ids.size() > 0) {
+  // The direct paths (log_insert.hpp, event_update.hpp); the statements for what they leave.
+  if (!logs.empty() && !insert_logs_direct(queue, now, logs)) {
+    LogRows columns;
+    for (const LogRow& log : logs) columns.add(log);
     pg::Statement& insert = any_unsubscribe ? insert_logs_unsubscribe : insert_logs;
     pg::Statement::Args args(insert);
-    logs.bind(args);
+    columns.bind(args);
     args.set_text("queue", queue == Queue::Rt ? "rt" : "batch").set_timestamptz("now", now);
     insert.run(args);
   }
+  std::vector<size_t> left = update_events_direct(queue, now, changes);
+  if (left.empty()) return;
+  EventRows rows;
+  for (size_t k : left) rows.add(changes[k]);
   pg::Statement& update = update_events[static_cast<int>(queue)];
   pg::Statement::Args args(update);
   rows.bind(args);

@@ -22,9 +22,10 @@ namespace {
 
 using intake::Queue;
 
-// The queue index (sql/install/03_events.sql) is on (id & 7): the statement must say the same
-// for the index to serve it.
-static_assert(core::kWorkQueueMask == 7, "the claim statement and the queue index use id & 7");
+// The queue index (sql/tables/events.sql) is on ((id >> 7) & 7): the statement must say the
+// same for the index to serve it.
+static_assert(core::kWorkQueueMask == 7 && core::kWorkQueueShift == 7,
+              "the claim statement and the queue index use (id >> 7) & 7");
 
 // Due, unprocessed events of the given work queues, in the queue index's order (work queue,
 // then oldest due first), from the due time the claim cursor gives.
@@ -32,17 +33,18 @@ std::string claim_sql(const char* table) {
   return std::string(
              "SELECT id, event_type, email, mobile_phone, external_id, origin, "
              "wished_channel::text AS wished_channel, language, country, ctx, expires_at, "
-             "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due "
+             "error_count, coalesce(process_requested_at, scheduled_at, created_at) AS due, ctid "
              "FROM mc.") +
          table +
-         " WHERE (id OPERATOR(pg_catalog.&) 7) OPERATOR(pg_catalog.=) ANY ($work_queues) "
+         " WHERE ((id OPERATOR(pg_catalog.>>) 7) OPERATOR(pg_catalog.&) 7) "
+         "OPERATOR(pg_catalog.=) ANY ($work_queues) "
          "AND processed_at IS NULL "
          "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.<=) "
          "$now "
          "AND coalesce(process_requested_at, scheduled_at, created_at) OPERATOR(pg_catalog.>=) "
          "$start "
-         "ORDER BY (id OPERATOR(pg_catalog.&) 7), coalesce(process_requested_at, scheduled_at, "
-         "created_at), id "
+         "ORDER BY ((id OPERATOR(pg_catalog.>>) 7) OPERATOR(pg_catalog.&) 7), "
+         "coalesce(process_requested_at, scheduled_at, created_at), id "
          "LIMIT $limit";
 }
 
@@ -54,7 +56,7 @@ pg::Statement make_claim(Queue queue) {
        {"limit", INT4OID},
        {"start", TIMESTAMPTZOID}},
       {"id", "event_type", "email", "mobile_phone", "external_id", "origin", "wished_channel",
-       "language", "country", "ctx", "expires_at", "error_count", "due"});
+       "language", "country", "ctx", "expires_at", "error_count", "due", "ctid"});
 }
 
 pg::Statement claim_statements[core::kQueueCount] = {make_claim(Queue::Rt),
@@ -88,7 +90,8 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
              origin = st.column("origin"), channel = st.column("wished_channel"),
              language = st.column("language"), country = st.column("country"),
              ctx = st.column("ctx"), expires_at = st.column("expires_at"),
-             error_count = st.column("error_count"), due = st.column("due");
+             error_count = st.column("error_count"), due = st.column("due"),
+             ctid = st.column("ctid");
   TimestampTz last_due = 0;
   if (rows > 0)
     last_due = pg::call([&] {
@@ -117,6 +120,7 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
       e.has_expires_at = !isnull;
       if (!isnull) e.expires_at = DatumGetTimestampTz(expires);
       e.error_count = DatumGetInt32(st.value_unsafe(i, error_count, &isnull));
+      e.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(st.value_unsafe(i, ctid, &isnull)));
     });
     e.type = text.type;
     e.email = text_of(text.email);

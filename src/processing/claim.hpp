@@ -1,6 +1,7 @@
 // Claiming: which due events of a queue this call processes.
 //
-// A queue is split into core::kWorkQueues work queues (id & 7). A call takes work queues with
+// A queue is split into core::kWorkQueues work queues (blocks of 128
+// consecutive ids: (id >> 7) & 7). A call takes work queues with
 // transaction-level locks that only the extension's code can take (backend/work_locks.hpp;
 // try-lock: a busy work queue is skipped, never waited on; keys in core/work_queues.hpp) and reads
 // with a snapshot taken after the lock, so two workers never see the same event and never wait on

@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "datatype/timestamp.h"
+#include "storage/itemptr.h"
 #include "utils/jsonb.h"
 }
 
@@ -15,6 +16,7 @@ namespace mc::processing {
 
 struct ClaimedEvent {
   int64 id = 0;
+  ItemPointerData tid{};  // where the claim read it (processing updates it there)
   std::string type;
   std::optional<std::string> email, mobile_phone, external_id, origin, language, country;
   int channel = 0;              // mc::core::Channel

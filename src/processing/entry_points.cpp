@@ -3,9 +3,10 @@
 //
 // The phases, one file each: claim.cpp (work-queue locks, the claim), enrichment.cpp,
 // event_outcomes.cpp (routing, rendering, quarantine, then core/processing_decision.cpp, which is
-// PostgreSQL-free), batch_write.cpp. Everything a batch writes commits or aborts together with
-// its work-queue locks: after a crash, an event is either still pending or processed with exactly
-// one delivery-log row.
+// PostgreSQL-free), batch_write.cpp (log_insert.cpp and event_update.cpp: the direct writes, in
+// the batch's transaction like the statements they replace). Everything a batch writes commits
+// or aborts together with its work-queue locks: after a crash, an event is either still pending
+// or processed with exactly one delivery-log row.
 //
 // Memory: claimed events, rendered messages and the template cache live on the C++ heap for the
 // length of the call (the cache: until invalidated); the jsonb they point to is palloc'd in the

@@ -1,7 +1,7 @@
 -- No poison batch, no runaway render (issue 11): a limit lowered after events were stored, an
 -- event whose row cannot be written, and a hostile template under statement_timeout.
 BEGIN;
-SELECT plan(15);
+SELECT plan(24);
 
 SELECT mc.create_template('order', 'order_confirmed', 'email', subject => 'Order {{ctx.id}}', body_text => 'x');
 SELECT mc.publish_template('order');
@@ -46,6 +46,59 @@ SELECT results_eq($$SELECT status::text, error_count, last_error LIKE 'gave up a
                     FROM mc.batch_event WHERE email = 'poison@example.com'$$,
   $$VALUES ('expired', 2, true)$$, 'and expires after max_processing_attempts');
 DROP TRIGGER refuse_poison ON mc.delivery_log;
+
+-- 2b. The same on the direct path (no trigger on mc.delivery_log: processing writes its rows as
+-- COPY does, src/processing/log_insert.cpp): an event that already has a delivery-log row (the
+-- primary key refuses a second: one row per event, ever) fails alone, with the unique violation.
+SELECT mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed',
+  'email', format('d%s@example.com', g), 'ctx', jsonb_build_object('id', g))) FROM generate_series(1, 5) g), 'batch');
+INSERT INTO mc.delivery_log (event_id, channel, delivery_id, queue, address)
+  SELECT id, 'email', 0, 'batch', 'squatter@example.com' FROM mc.batch_event WHERE email = 'd3@example.com';
+SELECT is(mc.batch_events_processing(), 5::bigint, 'direct path: the batch with the duplicate is handled whole');
+SELECT is((SELECT count(*)::int FROM mc.batch_event WHERE email LIKE 'd_@example.com' AND status = 'pending_delivery'), 4,
+  'direct path: the four others went to delivery');
+SELECT results_eq($$SELECT status::text, error_count, last_error LIKE 'could not write the event: 23505:%'
+                    FROM mc.batch_event WHERE email = 'd3@example.com'$$,
+  $$VALUES ('pending', 1, true)$$, 'direct path: the duplicate failed an attempt, with the unique violation');
+SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE address LIKE 'd_@example.com'), 4,
+  'direct path: one delivery-log row for each of the others, none for it');
+DELETE FROM mc.delivery_log WHERE address = 'squatter@example.com';
+
+-- 2c. Events whose row changed after the claim read it (here the enrichment function updates
+-- them, in the same transaction) are not updated at the tuple the claim saw: the direct update
+-- (src/processing/event_update.cpp) leaves them to the UPDATE statement, which moves the current
+-- version on, once.
+CREATE FUNCTION public.enrich_touching(ids bigint[]) RETURNS TABLE (event_id bigint, data jsonb)
+  LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE mc.batch_event SET origin = 'touched' WHERE id = ANY (ids);
+  RETURN QUERY SELECT i, '{}'::jsonb FROM unnest(ids) i;
+END $$;
+UPDATE mc.settings SET enrichment_function = 'public.enrich_touching';
+SELECT mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed',
+  'email', format('t%s@example.com', g), 'ctx', jsonb_build_object('id', g))) FROM generate_series(1, 3) g), 'batch');
+SELECT is(mc.batch_events_processing(), 3::bigint, 'events updated since the claim are processed');
+SELECT results_eq($$SELECT count(*)::int, count(*) FILTER (WHERE origin = 'touched')::int
+                    FROM mc.batch_event WHERE email LIKE 't_@example.com' AND status = 'pending_delivery'$$,
+  $$VALUES (3, 3)$$, 'each moved on from its current version (the enrichment''s change kept)');
+SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE address LIKE 't_@example.com'), 3,
+  'with one delivery-log row each');
+UPDATE mc.settings SET enrichment_function = NULL;
+
+-- 2d. A queue table with a trigger is not the extension's own any more: the UPDATE statement
+-- moves its events on, and the trigger sees every update.
+CREATE TEMP TABLE seen (id bigint, status text);
+CREATE FUNCTION pg_temp.see() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO pg_temp.seen VALUES (NEW.id, NEW.status::text);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER see AFTER UPDATE ON mc.batch_event FOR EACH ROW EXECUTE FUNCTION pg_temp.see();
+SELECT mc.push_events((SELECT jsonb_agg(jsonb_build_object('type', 'order_confirmed',
+  'email', format('s%s@example.com', g), 'ctx', jsonb_build_object('id', g))) FROM generate_series(1, 2) g), 'batch');
+SELECT is(mc.batch_events_processing(), 2::bigint, 'a queue with a trigger is processed');
+SELECT is((SELECT count(*)::int FROM pg_temp.seen WHERE status = 'pending_delivery'), 2, 'through UPDATE: the trigger saw both');
+DROP TRIGGER see ON mc.batch_event;
 
 -- 3. A hostile template stops at statement_timeout (the engine asks for pending interrupts
 -- between nodes): 200^3 empty bodies stay under the step limit and the output limit (about 160 ms
