@@ -13,6 +13,7 @@
 #include <string>
 
 #include "backend/work_locks.hpp"
+#include "status/direct_copy.hpp"
 #include "intake/own_row_update.hpp"
 
 #include "core/work_queues.hpp"
@@ -64,6 +65,69 @@ pg::Statement make_copy(Queue queue) {
 }
 pg::Statement copy_statuses[core::kQueueCount] = {make_copy(Queue::Rt), make_copy(Queue::Batch)};
 
+// The changed rows of both queues in one read, for the direct path: each event id, its queue
+// and its new status (the enum value itself, compared and written as is: no cast through text).
+pg::Statement read_changes(
+    "SELECT d.event_id, d.queue OPERATOR(pg_catalog.=) 'rt' AS rt, "
+    "       CASE d.status WHEN 'sent' THEN 'sent'::mc.event_status "
+    "                     WHEN 'ignored' THEN 'ignored'::mc.event_status "
+    "                     ELSE 'delivery_failed'::mc.event_status END AS status "
+    "FROM mc.delivery_log d "
+    "WHERE d.last_modified_at OPERATOR(pg_catalog.>=) $watermark "
+    "  AND d.status OPERATOR(pg_catalog.<>) 'pending'",
+    {{"watermark", TIMESTAMPTZOID}}, {"event_id", "rt", "status"}, CURSOR_OPT_CUSTOM_PLAN);
+
+// A copy touching at least one row per this many pages of the table takes the direct path (one
+// pass over the heap); a smaller one, the statement above (index probes, in its custom plan).
+constexpr int64 kPagesPerRowForDirect = 2;
+
+// Both queues' copies. Returns the events updated.
+int64 copy_queues(TimestampTz watermark, TimestampTz now) {
+  pg::Statement::Args read_args(read_changes);
+  read_args.set_timestamptz("watermark", watermark);
+  const uint64 changed = read_changes.run(read_args, true);
+  if (changed == 0) return 0;
+  const auto id_column = read_changes.column("event_id"), rt_column = read_changes.column("rt"),
+             status_column = read_changes.column("status");
+  uint64 per_queue[core::kQueueCount] = {0, 0};
+  pg::call([&] {
+    for (uint64 row = 0; row < changed; ++row) {
+      bool isnull;
+      bool rt = DatumGetBool(read_changes.value_unsafe(row, rt_column, &isnull));
+      ++per_queue[rt ? 0 : 1];
+    }
+  });
+  int64 copied = 0;
+  for (Queue queue : {Queue::Rt, Queue::Batch}) {
+    const int q = static_cast<int>(queue);
+    if (per_queue[q] == 0) continue;
+    int64 pages = 0;
+    if (direct_copy_applies(queue, &pages) &&
+        static_cast<int64>(per_queue[q]) * kPagesPerRowForDirect >= pages) {
+      OutcomeHash outcomes(per_queue[q]);
+      // Plain reads into plain data: nothing in the loop has a destructor, and put() does not
+      // allocate (the constructor sized the table).
+      pg::call([&] {
+        for (uint64 row = 0; row < changed; ++row) {
+          bool isnull;
+          if (DatumGetBool(read_changes.value_unsafe(row, rt_column, &isnull)) != (q == 0))
+            continue;
+          Datum id = read_changes.value_unsafe(row, id_column, &isnull);
+          Datum status = read_changes.value_unsafe(row, status_column, &isnull);
+          outcomes.put(DatumGetInt64(id), DatumGetObjectId(status));
+        }
+      });
+      copied += direct_copy(queue, outcomes, now);
+    } else {
+      intake::OwnRowUpdate own_update;  // the queues' CHECK need not validate rows again
+      pg::Statement::Args args(copy_statuses[q]);
+      args.set_timestamptz("watermark", watermark).set_timestamptz("now", now);
+      copied += static_cast<int64>(copy_statuses[q].run(args));
+    }
+  }
+  return copied;
+}
+
 pg::Statement save_state(
     "UPDATE mc.workflow_state SET watermark = $watermark, last_run_at = $now, "
     "last_handled = $handled WHERE workflow OPERATOR(pg_catalog.=) 'updateEventsStatus'",
@@ -85,13 +149,7 @@ int64 copy() {
     horizon = DatumGetTimestampTz(read_state.value_unsafe(0, horizon_column, &isnull));
   });
   TimestampTz now = pg::call([] { return GetCurrentTimestamp(); });
-  int64 copied = 0;
-  intake::OwnRowUpdate own_update;  // the queues' CHECK need not validate rows again
-  for (pg::Statement& copy : copy_statuses) {
-    pg::Statement::Args args(copy);
-    args.set_timestamptz("watermark", watermark).set_timestamptz("now", now);
-    copied += static_cast<int64>(copy.run(args));
-  }
+  const int64 copied = copy_queues(watermark, now);
   // The watermark only moves forward.
   if (horizon < watermark) horizon = watermark;
   pg::Statement::Args args(save_state);
