@@ -187,8 +187,8 @@ int main(int argc, char** argv) {
   long per_call = std::atol(argv[3]);
   long warmup = argc == 5 ? std::atol(argv[4]) : 1;
   const bool push = mode == "push_events" || mode == "push_events_json";
-  if ((mode != "copy_plain" && !push && mode != "copy_batch") || calls < 1 ||
-      per_call < 1 || warmup < 0)
+  if ((mode != "copy_plain" && !push && mode != "copy_batch") || calls < 1 || per_call < 1 ||
+      warmup < 0)
     return usage();
 
   std::vector<Event> events;
@@ -201,11 +201,11 @@ int main(int argc, char** argv) {
   std::string payload, copy_sql;
   if (push) {
     payload = json_array(events);
-    PGresult* res = PQprepare(conn, "push",
-                              mode == "push_events"
-                                  ? "SELECT count(*) FROM mc.push_events($1::jsonb, 'batch')"
-                                  : "SELECT count(*) FROM mc.push_events_json($1, 'batch')",
-                              1, nullptr);
+    PGresult* res =
+        PQprepare(conn, "push",
+                  mode == "push_events" ? "SELECT count(*) FROM mc.push_events($1::jsonb, 'batch')"
+                                        : "SELECT count(*) FROM mc.push_events_json($1, 'batch')",
+                  1, nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       PQclear(res);
       die(conn, "PQprepare");

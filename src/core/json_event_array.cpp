@@ -103,7 +103,9 @@ class Parser {
         case 't':
         case 'f':
         case 'n':
-          m.kind = peek() == 't' ? JsonKind::True : peek() == 'f' ? JsonKind::False : JsonKind::Null;
+          m.kind = peek() == 't'   ? JsonKind::True
+                   : peek() == 'f' ? JsonKind::False
+                                   : JsonKind::Null;
           if (!literal()) return false;
           m.value = t_.substr(start, i_ - start);
           break;

@@ -17,7 +17,7 @@ namespace mc::core {
 enum class JsonKind { String, Number, True, False, Null, Object, Array };
 
 struct JsonMember {
-  std::string_view key;    // unescaped
+  std::string_view key;  // unescaped
   JsonKind kind;
   std::string_view value;  // String: unescaped; Number: the literal; Object/Array: raw text
   std::size_t order;       // position among the object's members, for duplicate keys

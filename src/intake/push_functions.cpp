@@ -77,7 +77,8 @@ void read_and_validate(JsonbContainer* document, const mc::core::IntakeLimits& l
 // A nested value of an event document given as text (ctx, or a field of the wrong type), as
 // jsonb: parsed alone, as COPY parses a ctx column.
 JsonbValue nested_value_unsafe(std::string_view raw) {
-  Jsonb* jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(raw.data(), raw.size()))));
+  Jsonb* jsonb = DatumGetJsonbP(
+      DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(raw.data(), raw.size()))));
   JsonbValue v;
   v.type = jbvBinary;
   v.val.binary.data = &jsonb->root;
@@ -233,9 +234,8 @@ MC_FUNCTION(mc_push_events_json) {
                      "invalid " + where + ": an event must be a JSON object");
     mc::core::jsonb_member_order(array, element, &order);
     ReadProblem problem;
-    mc::pg::call([&] {
-      read_json_event_unsafe(array, order.data(), order.size(), &records[i], &problem);
-    });
+    mc::pg::call(
+        [&] { read_json_event_unsafe(array, order.data(), order.size(), &records[i], &problem); });
     refuse_or_validate(problem, true, limits, where, records[i]);
   }
   mc::intake::write_events(queue, records, count, ids);

@@ -178,13 +178,13 @@ void update_row_unsafe(CopyState& s, HeapTuple tuple, Oid status) {
         // Not HOT (no room on the page): the new version needs its index entries.
         if (!HeapTupleIsHeapOnly(newtup)) {
           ExecStoreHeapTuple(newtup, s.index_slot, false);
-          List* conflicts = ExecInsertIndexTuples(s.rri, s.index_slot, s.estate, false, false,
-                                                  nullptr, NIL
 #if PG_VERSION_NUM >= 160000
-                                                  ,
-                                                  update_indexes == TU_Summarizing
+          List* conflicts = ExecInsertIndexTuples(s.rri, s.index_slot, s.estate, false, false,
+                                                  nullptr, NIL, update_indexes == TU_Summarizing);
+#else
+          List* conflicts =
+              ExecInsertIndexTuples(s.rri, s.index_slot, s.estate, false, false, nullptr, NIL);
 #endif
-          );
           list_free(conflicts);
           ExecClearTuple(s.index_slot);
           ResetPerTupleExprContext(s.estate);
@@ -201,8 +201,9 @@ void update_row_unsafe(CopyState& s, HeapTuple tuple, Oid status) {
           ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
                           errmsg("could not serialize access due to concurrent update")));
         // READ COMMITTED: lock the latest version and decide again on it, as an UPDATE does.
-        TM_Result locked = table_tuple_lock(s.rel, &tid, s.snapshot, s.lock_slot, s.cid, lockmode,
-                                            LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+        TM_Result locked =
+            table_tuple_lock(s.rel, &tid, s.snapshot, s.lock_slot, s.cid, lockmode, LockWaitBlock,
+                             TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
         if (locked == TM_Deleted || locked == TM_SelfModified) return;
         if (locked != TM_Ok)
           elog(ERROR, "mc.update_events_status: unexpected result %d locking a changed event",
@@ -240,8 +241,8 @@ int64_t copy_unsafe(const Layout& layout, const OutcomeHash& outcomes, Timestamp
   s.lock_slot = table_slot_create(s.rel, nullptr);
   TableScanDesc scan = table_beginscan(s.rel, s.snapshot, 0, nullptr);
   // What each row's update allocates (its new version, index entries), freed every 1,024 rows.
-  MemoryContext rows = AllocSetContextCreate(CurrentMemoryContext, "mc status copy rows",
-                                             ALLOCSET_DEFAULT_SIZES);
+  MemoryContext rows =
+      AllocSetContextCreate(CurrentMemoryContext, "mc status copy rows", ALLOCSET_DEFAULT_SIZES);
   MemoryContext outer = MemoryContextSwitchTo(rows);
   HeapTuple tuple;
   uint32 seen = 0;

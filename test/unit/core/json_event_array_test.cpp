@@ -76,11 +76,32 @@ TEST(JsonEventArray, NotAnArrayIsValidJsonButSaysSo) {
 }
 
 TEST(JsonEventArray, RefusesWhatJsonbRefuses) {
-  for (const char* bad :
-       {"", "[", "[{]", "[{\"a\":1,}]", "[{\"a\" 1}]", "[1,]", "[01]", "[1.]", "[1e]", "[-]",
-        "[tru]", "[nul]", "[\"a]", "[\"\\x\"]", "[\"\\u12\"]", "[\"\\ud800\"]", "[\"\\udc00\"]",
-        "[{\"a\":{\"b\":[1,2}}]", "[1] 2", "[{'a':1}]", "[\"a\tb\"]", "[{\"a\":1}]]",
-        "[{\"ctx\":{\"a\":[}}]", "[+1]", "[.5]", "[NaN]"})
+  for (const char* bad : {"",
+                          "[",
+                          "[{]",
+                          "[{\"a\":1,}]",
+                          "[{\"a\" 1}]",
+                          "[1,]",
+                          "[01]",
+                          "[1.]",
+                          "[1e]",
+                          "[-]",
+                          "[tru]",
+                          "[nul]",
+                          "[\"a]",
+                          "[\"\\x\"]",
+                          "[\"\\u12\"]",
+                          "[\"\\ud800\"]",
+                          "[\"\\udc00\"]",
+                          "[{\"a\":{\"b\":[1,2}}]",
+                          "[1] 2",
+                          "[{'a':1}]",
+                          "[\"a\tb\"]",
+                          "[{\"a\":1}]]",
+                          "[{\"ctx\":{\"a\":[}}]",
+                          "[+1]",
+                          "[.5]",
+                          "[NaN]"})
     EXPECT_EQ(parse_error(bad).kind, JsonError::Syntax) << bad;
   EXPECT_EQ(parse_error(R"([{"a":"x\u0000"}])").kind, JsonError::NulEscape);
   EXPECT_EQ(parse_error(R"([{"a":{"b":"\u0000"}}])").kind, JsonError::NulEscape);
