@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "pg/guard.hpp"
 
@@ -19,6 +20,8 @@ extern "C" {
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -270,7 +273,105 @@ int64_t copy_unsafe(const Layout& layout, const OutcomeHash& outcomes, Timestamp
 
 Layout layouts[2];
 
+Oid enum_label_unsafe(Oid type, const char* label) {
+  return DatumGetObjectId(
+      DirectFunctionCall2(enum_in, CStringGetDatum(label), ObjectIdGetDatum(type)));
+}
+
+bool read_outcomes_unsafe(TimestampTz watermark, std::vector<Outcome> (&per_queue)[2]) {
+  Oid nsp = get_namespace_oid("mc", false);
+  Oid relid = get_relname_relid("delivery_log", nsp);
+  Oid delivery_status = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+                                        CStringGetDatum("delivery_status"), ObjectIdGetDatum(nsp));
+  Oid event_status = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("event_status"),
+                                     ObjectIdGetDatum(nsp));
+  if (!OidIsValid(relid) || !OidIsValid(delivery_status) || !OidIsValid(event_status)) return false;
+  const Oid pending = enum_label_unsafe(delivery_status, "pending"),
+            sent = enum_label_unsafe(delivery_status, "sent"),
+            ignored = enum_label_unsafe(delivery_status, "ignored");
+  const Oid event_sent = enum_label_unsafe(event_status, "sent"),
+            event_ignored = enum_label_unsafe(event_status, "ignored"),
+            event_failed = enum_label_unsafe(event_status, "delivery_failed");
+  Relation rel = table_open(relid, AccessShareLock);
+  TupleDesc desc = RelationGetDescr(rel);
+  AttrNumber id = InvalidAttrNumber, status = InvalidAttrNumber, modified = InvalidAttrNumber,
+             queue = InvalidAttrNumber;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    const char* name = NameStr(att->attname);
+    if (std::strcmp(name, "event_id") == 0 && att->atttypid == INT8OID) id = att->attnum;
+    if (std::strcmp(name, "status") == 0 && att->atttypid == delivery_status) status = att->attnum;
+    if (std::strcmp(name, "last_modified_at") == 0 && att->atttypid == TIMESTAMPTZOID)
+      modified = att->attnum;
+    if (std::strcmp(name, "queue") == 0 && att->atttypid == TEXTOID) queue = att->attnum;
+  }
+  bool ok = rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&
+            !rel->rd_rel->relrowsecurity && id != InvalidAttrNumber &&
+            status != InvalidAttrNumber && modified != InvalidAttrNumber &&
+            queue != InvalidAttrNumber;
+  int id_offset = 0, status_offset = 0, modified_offset = 0;
+  if (ok) {
+    AttrNumber last = std::max({id, status, modified});
+    int offset = 0;
+    for (AttrNumber a = 1; a <= last; ++a) {
+      Form_pg_attribute att = TupleDescAttr(desc, a - 1);
+      if (att->attisdropped || !att->attnotnull || att->attlen <= 0) {
+        ok = false;
+        break;
+      }
+      offset = att_align_nominal(offset, att->attalign);
+      if (a == id) id_offset = offset;
+      if (a == status) status_offset = offset;
+      if (a == modified) modified_offset = offset;
+      offset += att->attlen;
+    }
+  }
+  if (!ok) {
+    table_close(rel, AccessShareLock);
+    return false;
+  }
+  if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+    aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(rel));
+  Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+  TableScanDesc scan = table_beginscan(rel, snapshot, 0, nullptr);
+  HeapTuple tuple;
+  uint32 seen = 0;
+  while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+    if ((++seen & 4095) == 0) CHECK_FOR_INTERRUPTS();
+    const char* data = row_data(tuple);
+    TimestampTz last_modified;
+    std::memcpy(&last_modified, data + modified_offset, sizeof last_modified);
+    if (last_modified < watermark) continue;
+    Oid delivery;
+    std::memcpy(&delivery, data + status_offset, sizeof delivery);
+    if (delivery == pending) continue;
+    bool isnull;
+    Datum queue_datum = heap_getattr(tuple, queue, desc, &isnull);
+    if (isnull) continue;
+    // 'rt' or 'batch' (a CHECK constraint): a short text, detoasted without a copy.
+    struct varlena* queue_text =
+        pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(queue_datum)));
+    std::string_view name(VARDATA_ANY(queue_text), VARSIZE_ANY_EXHDR(queue_text));
+    int q = name == "rt" ? 0 : name == "batch" ? 1 : -1;
+    if (q < 0) continue;
+    int64 event_id;
+    std::memcpy(&event_id, data + id_offset, sizeof event_id);
+    per_queue[q].push_back(Outcome{event_id, delivery == sent      ? event_sent
+                                             : delivery == ignored ? event_ignored
+                                                                   : event_failed});
+  }
+  table_endscan(scan);
+  UnregisterSnapshot(snapshot);
+  table_close(rel, NoLock);
+  return true;
+}
+
 }  // namespace
+
+bool read_outcomes_direct(TimestampTz watermark, std::vector<Outcome> (&per_queue)[2]) {
+  return pg::call([&] { return read_outcomes_unsafe(watermark, per_queue); });
+}
 
 bool direct_copy_applies(intake::Queue queue, int64_t* pages) {
   Layout* layout = &layouts[static_cast<int>(queue)];

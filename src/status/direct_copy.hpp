@@ -60,6 +60,20 @@ class OutcomeHash {
 // offset in every row). Also returns the table's size in pages. May throw PgError.
 bool direct_copy_applies(intake::Queue queue, int64_t* pages);
 
+// One changed delivery-log row: its event and the event's new status (the enum's oid).
+struct Outcome {
+  int64_t event_id;
+  Oid status;
+};
+
+// Reads the changed delivery-log rows (last_modified_at >= watermark, status not pending) of
+// both queues in one pass over the log's heap, with the statuses mapped as the statements map
+// them (sent -> sent, ignored -> ignored, anything else -> delivery_failed). For a large copy,
+// where a scan of the whole log beats the statement's. False (nothing read) when the log is
+// not laid out as the extension's: fixed-width NOT NULL columns up to last_modified_at.
+// May throw PgError.
+bool read_outcomes_direct(TimestampTz watermark, std::vector<Outcome> (&per_queue)[2]);
+
 // Copies the outcomes onto the queue's events; returns the number of events updated.
 // Call only when direct_copy_applies said so, in the same transaction. May throw PgError.
 int64_t direct_copy(intake::Queue queue, const OutcomeHash& outcomes, TimestampTz now);

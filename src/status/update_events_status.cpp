@@ -10,7 +10,9 @@
 // modification time at or after that start, so the next run still sees it. Rows at or above the
 // watermark may be read again; the copy only touches events whose status differs, so a second
 // look changes nothing.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "backend/work_locks.hpp"
 #include "status/direct_copy.hpp"
@@ -80,44 +82,53 @@ pg::Statement read_changes(
 // A copy touching at least one row per this many pages of the table takes the direct path (one
 // pass over the heap); a smaller one, the statement above (index probes, in its custom plan).
 constexpr int64 kPagesPerRowForDirect = 2;
+// A copy of fewer changed rows than this is read through read_changes whatever the tables' size.
+constexpr int64 kMinStatementRead = 64;
 
 // Both queues' copies. Returns the events updated.
 int64 copy_queues(TimestampTz watermark, TimestampTz now) {
+  bool direct[core::kQueueCount];
+  int64 pages[core::kQueueCount] = {0, 0};
+  for (Queue queue : {Queue::Rt, Queue::Batch}) {
+    const int q = static_cast<int>(queue);
+    direct[q] = direct_copy_applies(queue, &pages[q]);
+  }
+  // Read at most `limit` changed rows through the statement (for a recent watermark its custom
+  // plan reads the log's last-modified index). Fewer: that is all of them. As many: the copy is
+  // a large one (a backlog's outcomes), and one pass over the log's heap reads them all for less.
+  const int64 limit = std::max(kMinStatementRead, (pages[0] + pages[1]) / kPagesPerRowForDirect);
   pg::Statement::Args read_args(read_changes);
   read_args.set_timestamptz("watermark", watermark);
-  const uint64 changed = read_changes.run(read_args, true);
-  if (changed == 0) return 0;
-  const auto id_column = read_changes.column("event_id"), rt_column = read_changes.column("rt"),
-             status_column = read_changes.column("status");
-  uint64 per_queue[core::kQueueCount] = {0, 0};
-  pg::call([&] {
-    for (uint64 row = 0; row < changed; ++row) {
-      bool isnull;
-      bool rt = DatumGetBool(read_changes.value_unsafe(row, rt_column, &isnull));
-      ++per_queue[rt ? 0 : 1];
-    }
-  });
+  uint64 changed = read_changes.run(read_args, true, limit);
+  std::vector<Outcome> outcomes[core::kQueueCount];
+  const bool read_directly = static_cast<int64>(changed) >= limit && (direct[0] || direct[1]) &&
+                             read_outcomes_direct(watermark, outcomes);
+  if (!read_directly) {
+    if (static_cast<int64>(changed) >= limit) changed = read_changes.run(read_args, true, 0);
+    const auto id_column = read_changes.column("event_id"), rt_column = read_changes.column("rt"),
+               status_column = read_changes.column("status");
+    // Reserved first: nothing allocates inside the loop.
+    outcomes[0].reserve(changed);
+    outcomes[1].reserve(changed);
+    pg::call([&] {
+      for (uint64 row = 0; row < changed; ++row) {
+        bool isnull;
+        const bool rt = DatumGetBool(read_changes.value_unsafe(row, rt_column, &isnull));
+        Datum id = read_changes.value_unsafe(row, id_column, &isnull);
+        Datum status = read_changes.value_unsafe(row, status_column, &isnull);
+        outcomes[rt ? 0 : 1].push_back(Outcome{DatumGetInt64(id), DatumGetObjectId(status)});
+      }
+    });
+  }
   int64 copied = 0;
   for (Queue queue : {Queue::Rt, Queue::Batch}) {
     const int q = static_cast<int>(queue);
-    if (per_queue[q] == 0) continue;
-    int64 pages = 0;
-    if (direct_copy_applies(queue, &pages) &&
-        static_cast<int64>(per_queue[q]) * kPagesPerRowForDirect >= pages) {
-      OutcomeHash outcomes(per_queue[q]);
-      // Plain reads into plain data: nothing in the loop has a destructor, and put() does not
-      // allocate (the constructor sized the table).
-      pg::call([&] {
-        for (uint64 row = 0; row < changed; ++row) {
-          bool isnull;
-          if (DatumGetBool(read_changes.value_unsafe(row, rt_column, &isnull)) != (q == 0))
-            continue;
-          Datum id = read_changes.value_unsafe(row, id_column, &isnull);
-          Datum status = read_changes.value_unsafe(row, status_column, &isnull);
-          outcomes.put(DatumGetInt64(id), DatumGetObjectId(status));
-        }
-      });
-      copied += direct_copy(queue, outcomes, now);
+    const int64 n = static_cast<int64>(outcomes[q].size());
+    if (n == 0) continue;
+    if (direct[q] && n * kPagesPerRowForDirect >= pages[q]) {
+      OutcomeHash hash(outcomes[q].size());
+      for (const Outcome& o : outcomes[q]) hash.put(o.event_id, o.status);
+      copied += direct_copy(queue, hash, now);
     } else {
       intake::OwnRowUpdate own_update;  // the queues' CHECK need not validate rows again
       pg::Statement::Args args(copy_statuses[q]);
