@@ -16,6 +16,7 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -184,9 +185,10 @@ MC_FUNCTION(mc_push_event) {
   return Int64GetDatum(id);
 }
 
-MC_FUNCTION(mc_push_events) {
-  Jsonb* document = jsonb_arg(fcinfo, 0, "events");
-  Queue queue = queue_arg(fcinfo, 1);
+namespace {
+
+// Pushes the events of a jsonb array; returns their ids as the function's result set.
+Datum push_jsonb_array(FunctionCallInfo fcinfo, Jsonb* document, Queue queue) {
   if (!JB_ROOT_IS_ARRAY(document) || JB_ROOT_IS_SCALAR(document)) throw not_an_array();
   int count = static_cast<int>(JB_ROOT_COUNT(document));
   mc::core::IntakeLimits limits{mc::settings::current().max_ctx_bytes};
@@ -208,12 +210,28 @@ MC_FUNCTION(mc_push_events) {
   return PointerGetDatum(nullptr);
 }
 
+}  // namespace
+
+MC_FUNCTION(mc_push_events) {
+  Jsonb* document = jsonb_arg(fcinfo, 0, "events");
+  Queue queue = queue_arg(fcinfo, 1);
+  return push_jsonb_array(fcinfo, document, queue);
+}
+
 // The same as mc_push_events, from the array's JSON text: read once, without building a jsonb of
 // the whole array (what push_events spends most of its time on); each ctx is parsed alone.
 MC_FUNCTION(mc_push_events_json) {
   if (PG_ARGISNULL(0)) throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "events must not be null");
   text* events = mc::pg::call([&] { return PG_GETARG_TEXT_PP(0); });
   Queue queue = queue_arg(fcinfo, 1);
+  // The reader writes \u escapes as UTF-8: in a database of another encoding, jsonb's input
+  // (which converts them to it) reads the array, and push_events' path pushes it.
+  if (GetDatabaseEncoding() != PG_UTF8)
+    return push_jsonb_array(fcinfo, mc::pg::call([&] {
+                              return DatumGetJsonbP(DirectFunctionCall1(
+                                  jsonb_in, CStringGetDatum(text_to_cstring(events))));
+                            }),
+                            queue);
   const std::string_view json(VARDATA_ANY(events), VARSIZE_ANY_EXHDR(events));
   mc::core::JsonEventArray array;
   mc::core::JsonError error;
