@@ -11,6 +11,7 @@ run() { bash "$@" || failed+=("$*"); }
 run "$BENCH/intake/run.sh"
 run "$BENCH/render/run.sh"
 run "$BENCH/processing/run.sh"
+run "$BENCH/status_copy/run.sh"  # ~1 minute
 run "$BENCH/latency/run.sh"
 run "$BENCH/sender/run.sh"
 run "$BENCH/archiving/run.sh"

@@ -6,6 +6,8 @@
 //   copy_plain   COPY bench.plain_event (cols) FROM STDIN, text format   (the baseline)
 //   push_events  SELECT count(*) FROM mc.push_events($1::jsonb, 'batch'), the JSON array sent
 //                as a text parameter, so the server parses it on every call
+//   push_events_json  SELECT count(*) FROM mc.push_events_json($1, 'batch'): the same array
+//                as text, read by the extension without building a jsonb of the whole array
 //   copy_batch   COPY mc.batch_event (cols) FROM STDIN, text format (CHECK-validated)
 // Every call is its own transaction (autocommit) and carries the same EVENTS_PER_CALL events;
 // the payloads are built before the clock starts. WARMUP_CALLS (default 1) run first inside a
@@ -170,7 +172,8 @@ void push_once(PGconn* conn, const std::string& array, long expected_rows) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: intake_bench copy_plain|push_events|copy_batch CALLS EVENTS_PER_CALL "
+               "usage: intake_bench copy_plain|push_events|push_events_json|copy_batch CALLS "
+               "EVENTS_PER_CALL "
                "[WARMUP_CALLS]\n");
   return 2;
 }
@@ -183,8 +186,9 @@ int main(int argc, char** argv) {
   long calls = std::atol(argv[2]);
   long per_call = std::atol(argv[3]);
   long warmup = argc == 5 ? std::atol(argv[4]) : 1;
-  if ((mode != "copy_plain" && mode != "push_events" && mode != "copy_batch") || calls < 1 ||
-      per_call < 1 || warmup < 0)
+  const bool push = mode == "push_events" || mode == "push_events_json";
+  if ((mode != "copy_plain" && !push && mode != "copy_batch") || calls < 1 || per_call < 1 ||
+      warmup < 0)
     return usage();
 
   std::vector<Event> events;
@@ -195,10 +199,13 @@ int main(int argc, char** argv) {
   if (PQstatus(conn) != CONNECTION_OK) die(conn, "connection failed");
 
   std::string payload, copy_sql;
-  if (mode == "push_events") {
+  if (push) {
     payload = json_array(events);
-    PGresult* res = PQprepare(
-        conn, "push", "SELECT count(*) FROM mc.push_events($1::jsonb, 'batch')", 1, nullptr);
+    PGresult* res =
+        PQprepare(conn, "push",
+                  mode == "push_events" ? "SELECT count(*) FROM mc.push_events($1::jsonb, 'batch')"
+                                        : "SELECT count(*) FROM mc.push_events_json($1, 'batch')",
+                  1, nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       PQclear(res);
       die(conn, "PQprepare");
@@ -211,7 +218,7 @@ int main(int argc, char** argv) {
                ") FROM STDIN";
   }
   auto call = [&] {
-    if (mode == "push_events")
+    if (push)
       push_once(conn, payload, per_call);
     else
       copy_once(conn, copy_sql, payload, per_call);

@@ -143,7 +143,7 @@ if [[ " $PARTS " == *" single "* ]]; then
   done
 fi
 
-BATCH_MODES=(copy_plain push_events copy_batch)
+BATCH_MODES=(copy_plain push_events push_events_json copy_batch)
 if [[ " $PARTS " == *" batch "* ]]; then
   declare -A values cpus
   for ((r = 1; r <= RUNS; r++)); do
@@ -151,7 +151,11 @@ if [[ " $PARTS " == *" batch "* ]]; then
     n=${#BATCH_MODES[@]}
     order=()
     for ((k = 0; k < n; k++)); do order+=("${BATCH_MODES[$(((k + r - 1) % n))]}"); done
-    if ((r % 2 == 0)); then order=("${order[2]}" "${order[1]}" "${order[0]}"); fi
+    if ((r % 2 == 0)); then
+      reversed=()
+      for ((k = n - 1; k >= 0; k--)); do reversed+=("${order[$k]}"); done
+      order=("${reversed[@]}")
+    fi
     for mode in "${order[@]}"; do
       reset_tables
       before=$(backend_ticks)
@@ -203,6 +207,8 @@ summary() {
   if [[ " $PARTS " == *" batch "* ]]; then
     rt=$(ratio "${BATCH[push_events]}" "${BATCH[copy_plain]}")
     echo "| push_events($PER_CALL) vs plain COPY (rows/s) | 1 | ${BATCH[push_events]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
+    rt=$(ratio "${BATCH[push_events_json]}" "${BATCH[copy_plain]}")
+    echo "| push_events_json($PER_CALL) vs plain COPY (rows/s) | 1 | ${BATCH[push_events_json]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
     rt=$(ratio "${BATCH[copy_batch]}" "${BATCH[copy_plain]}")
     echo "| COPY mc.batch_event vs plain COPY (rows/s) | 1 | ${BATCH[copy_batch]} | ${BATCH[copy_plain]} | $rt | >= 0.80 | $(meets "$rt" 0.8) |"
   fi
@@ -220,6 +226,7 @@ summary() {
   fi
   if [[ " $PARTS " == *" batch "* ]]; then
     echo "| push_events($PER_CALL) vs plain COPY | 1 | ${BATCH_CPU[push_events]} | ${BATCH_CPU[copy_plain]} | $(ratio "${BATCH_CPU[push_events]}" "${BATCH_CPU[copy_plain]}") |"
+    echo "| push_events_json($PER_CALL) vs plain COPY | 1 | ${BATCH_CPU[push_events_json]} | ${BATCH_CPU[copy_plain]} | $(ratio "${BATCH_CPU[push_events_json]}" "${BATCH_CPU[copy_plain]}") |"
     echo "| COPY mc.batch_event vs plain COPY | 1 | ${BATCH_CPU[copy_batch]} | ${BATCH_CPU[copy_plain]} | $(ratio "${BATCH_CPU[copy_batch]}" "${BATCH_CPU[copy_plain]}") |"
   fi
   echo

@@ -66,3 +66,5 @@ ALTER TABLE mc.settings
 CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, event_id) WHERE status = 'pending';
 \ir functions/sender_workers.sql
 -- ==== END sendfast: sender throughput =========================================================
+-- mc.push_events_json: the text intake path (issue 13).
+\ir functions/push_events_json.sql

@@ -73,7 +73,9 @@ TextField text_slot_of(EventField field) {
   }
 }
 
-void read_field(EventField field, const JsonbValue& v, EventRecord* r, ReadProblem* p) {
+}  // namespace
+
+void read_field_unsafe(EventField field, const JsonbValue& v, EventRecord* r, ReadProblem* p) {
   switch (field) {
     case EventField::Ctx:
       r->has_ctx = true;
@@ -120,12 +122,14 @@ void read_field(EventField field, const JsonbValue& v, EventRecord* r, ReadProbl
            numbers_allowed ? "must be a string or a number" : "must be a string");
 }
 
-}  // namespace
-
-void read_event_unsafe(JsonbContainer* object, EventRecord* r, ReadProblem* p) {
+void begin_event(EventRecord* r, ReadProblem* p) {
   std::memset(r, 0, sizeof *r);
   std::memset(p, 0, sizeof *p);
   r->channel = static_cast<int>(core::Channel::Email);
+}
+
+void read_event_unsafe(JsonbContainer* object, EventRecord* r, ReadProblem* p) {
+  begin_event(r, p);
   if (!JsonContainerIsObject(object)) {
     p->found = true;
     p->kind = RefusalKind::WrongJsonType;
@@ -150,7 +154,7 @@ void read_event_unsafe(JsonbContainer* object, EventRecord* r, ReadProblem* p) {
       return;
     }
     if (v.type == jbvNull) continue;  // null means absent, as in the original product
-    read_field(*field, v, r, p);
+    read_field_unsafe(*field, v, r, p);
     if (p->found) return;
   }
 }

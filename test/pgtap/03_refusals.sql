@@ -1,6 +1,6 @@
 -- Every intake refusal: its SQLSTATE, a message naming the field, and nothing stored.
 BEGIN;
-SELECT plan(75);
+SELECT plan(104);
 
 CREATE TEMP TABLE refusal (doc jsonb, sqlstate text, message text);
 INSERT INTO refusal VALUES
@@ -43,6 +43,16 @@ SELECT throws_ok(
   format('SELECT mc.push_events(%L)', jsonb_build_array('{"type":"ok","ctx":{}}'::jsonb, '{"type":"ok","ctx":{}}'::jsonb, doc)),
   sqlstate, 'invalid event at index 2: ' || message, 'push_events names index 2 for ' || doc::text)
 FROM refusal;
+
+-- push_events_json (the text path): the same refusals, at index 2 of a batch too.
+SELECT throws_ok(
+  format('SELECT mc.push_events_json(%L)', jsonb_build_array('{"type":"ok","ctx":{}}'::jsonb, '{"type":"ok","ctx":{}}'::jsonb, doc)::text),
+  sqlstate, 'invalid event at index 2: ' || message, 'push_events_json names index 2 for ' || doc::text)
+FROM refusal;
+SELECT throws_ok($$SELECT mc.push_events_json('{"type":"t","ctx":{}}')$$, '22023',
+  'invalid argument: field "events" must be a JSON array of event objects', 'push_events_json wants an array');
+SELECT throws_ok($$SELECT mc.push_events_json('[{"type":"t","ctx":{}}, 5]')$$, '22023',
+  'invalid event at index 1: an event must be a JSON object', 'push_events_json: each element must be an object');
 
 SELECT throws_ok($$SELECT mc.push_events('{"type":"t","ctx":{}}')$$, '22023',
   'invalid argument: field "events" must be a JSON array of event objects', 'push_events wants an array');
