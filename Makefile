@@ -80,6 +80,19 @@ uninstall: uninstall-mc-gateway
 uninstall-mc-gateway:
 	rm -f '$(DESTDIR)$(bindir)/mc-gateway'
 
+# A full install script of another version that no release ships (an earlier build's
+# message_center--<old default>.sql) would make CREATE EXTENSION ... VERSION '<old>' skip the
+# released chain and install what that old build happened to contain; ALTER EXTENSION UPDATE
+# from it then fails. Such leftovers are removed at install.
+MC_SHIPPED_SCRIPTS = $(notdir $(DATA) $(DATA_built))
+install: install-remove-stale-scripts
+.PHONY: install-remove-stale-scripts
+install-remove-stale-scripts:
+	@for f in '$(DESTDIR)$(datadir)/extension/$(EXTENSION)'--*.sql; do \
+	  n=$$(basename "$$f"); \
+	  case " $(MC_SHIPPED_SCRIPTS) " in *" $$n "*) ;; *) [ -e "$$f" ] && echo "removing stale $$n" && rm -f "$$f" ;; esac; \
+	done; true
+
 .PHONY: format
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'test/*.cpp' 'bench/*.cpp' 'fuzz/*.cpp')
