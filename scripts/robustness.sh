@@ -39,7 +39,7 @@ case $what in
     work=$(mktemp -d /tmp/mc-ubsan.XXXXXX)
     chmod 755 "$work"
     mkdir -p "$work/reports"; chmod 777 "$work/reports"
-    trap 'cluster_stop main 2>/dev/null; rm -rf "$work"' EXIT
+    trap 'cluster_stop main 2>/dev/null || true; rm -rf "$work"' EXIT
     # A copy of the tree (the sanitized objects must not mix with a developer's build), built
     # and installed inside the namespace, then the suites against a server that loads it.
     mkdir -p "$work/src"
@@ -64,7 +64,7 @@ case $what in
     n=${1:-20000}
     work=$(mktemp -d /tmp/mc-sqlsmith.XXXXXX)
     chmod 755 "$work"
-    trap 'cluster_stop main 2>/dev/null; rm -rf "$work"' EXIT
+    trap 'cluster_stop main 2>/dev/null || true; rm -rf "$work"' EXIT
     start_cluster 5532
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE smith"
     # A database with the extension and data in every state.
