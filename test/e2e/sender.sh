@@ -75,8 +75,11 @@ sender_pids() { q "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_stat_a
 
 # PIPELINING advertised, as Postfix does: the workers pipeline (src/delivery/smtp_pipeline.hpp);
 # the delivery integration tests cover servers without it.
-sport=$(serve mail smtp_server.py --stall 6 --pipelining)
-hport=$(serve http http_server.py --key hook-key)
+# The servers stop on their own after --max-seconds (a safety net; the cleanup stops them):
+# long enough for the kill cycles, about a minute each.
+lifetime=$((600 + 90 * kills))
+sport=$(serve mail smtp_server.py --stall 6 --pipelining --max-seconds "$lifetime")
+hport=$(serve http http_server.py --key hook-key --max-seconds "$lifetime")
 # A port nothing listens on: the provider that is down.
 dead_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 

@@ -93,6 +93,7 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--key", default="")
     ap.add_argument("--slow", type=float, default=10.0)
     args = ap.parse_args()
@@ -108,7 +109,7 @@ def main():
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    done.wait(600)  # bounded
+    done.wait(args.max_seconds)  # bounded (--max-seconds)
     server.shutdown()
 
 

@@ -177,6 +177,7 @@ def main():
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--implicit-tls", action="store_true")
     ap.add_argument("--pipelining", action="store_true")
+    ap.add_argument("--max-seconds", type=float, default=600.0)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     recorder = Recorder(args.dir)
@@ -208,8 +209,9 @@ def main():
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    # Bounded: a test that forgets to stop us does not leave a server forever.
-    done.wait(600)
+    # Bounded: a test that forgets to stop us does not leave a server forever (--max-seconds,
+    # 600 by default; a long run such as 20 kill cycles asks for more).
+    done.wait(args.max_seconds)
     controller.stop()
 
 
