@@ -159,16 +159,15 @@ RoleStep role_step(TokenCache* cache, const std::string& token, bool allow_cache
   return step;
 }
 
-// After the role step ran: remember what a lookup found. Returns false when a remembered role
-// could not be set (dropped, or no longer one of the login's roles): the entry is forgotten and
-// the caller looks the token up again, which decides.
-bool after_role_step(TokenCache* cache, const std::string& token, const RoleStep& step,
-                     const PGresult* r) {
-  if (!cache) return true;
-  if (!step.cached && r && PQntuples(r) == 1) cache->put(token, PQgetvalue(r, 0, 0), step.epoch);
-  return true;
+// After the role step ran: remember what a lookup found (set_config returns the role it set).
+void remember_looked_up_role(TokenCache* cache, const std::string& token, const RoleStep& step,
+                             const PGresult* r) {
+  if (cache && !step.cached && r && PQntuples(r) == 1)
+    cache->put(token, PQgetvalue(r, 0, 0), step.epoch);
 }
 
+// A remembered role that could not be set (dropped, or no longer one of the login's roles):
+// the entry is forgotten and the caller looks the token up again, which decides.
 bool stale_cached_role(TokenCache* cache, const std::string& token, const RoleStep& step,
                        const DbError& e) {
   if (!cache || !step.cached || (e.sqlstate != "22023" && e.sqlstate != "42501")) return false;
@@ -191,7 +190,7 @@ void in_transaction(Pool& pool, const DbLimits& limits, const std::string* token
     std::size_t failed = 0;
     try {
       std::vector<Result> r = pipeline(lease.get(), begin, &failed);
-      if (token) after_role_step(cache, *token, step, r[1].get());
+      if (token) remember_looked_up_role(cache, *token, step, r[1].get());
     } catch (const DbError& e) {
       // A pooled connection that the server closed while it was idle (a restart, an idle
       // timeout) fails on its first exchange. Nothing has run, so one retry on a fresh
@@ -253,7 +252,7 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
       // role set in it lasts until then.
       std::vector<Result> r =
           pipeline(lease.get(), {step.statement, {sql.c_str(), params}}, &failed);
-      after_role_step(cache, token, step, r[0].get());
+      remember_looked_up_role(cache, token, step, r[0].get());
       return std::move(r[1]);
     } catch (const DbError& e) {
       rollback(lease.get());
