@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: mc-gateway --listen HOST:PORT --conninfo CONNINFO [--pool-size N] [--threads N]\n"
     "                  [--max-body-bytes N] [--read-timeout-s N] [--statement-timeout-ms N]\n"
-    "                  [--token-cache-s N]\n";
+    "                  [--token-cache-s N] [--push-lanes N]\n";
 
 bool parse_size(const std::string& text, long long min, long long max, long long* out) {
   char* end = nullptr;
@@ -70,6 +70,8 @@ std::optional<Config> parse_args(int argc, char** argv) {
           parse_size(value, 1, 3600000, &n) && (c.statement_timeout_ms = static_cast<int>(n), true);
     } else if (arg == "--token-cache-s") {
       ok = parse_size(value, 0, 3600, &n) && (c.token_cache_s = static_cast<int>(n), true);
+    } else if (arg == "--push-lanes") {
+      ok = parse_size(value, 0, 1000, &n) && (c.push_lanes = n, true);
     } else {
       std::cerr << "mc-gateway: unknown option " << arg << "\n" << kUsage;
       return std::nullopt;

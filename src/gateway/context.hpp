@@ -9,6 +9,7 @@
 #include "gateway/db_session.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
+#include "gateway/push_batcher.hpp"
 #include "gateway/token_cache.hpp"
 
 namespace mcgw {
@@ -17,7 +18,8 @@ struct Context {
   Config config;
   Pool* pool;
   Metrics* metrics;
-  TokenCache* tokens;  // may be null: every token looked up
+  TokenCache* tokens;   // may be null: every token looked up
+  PushBatcher* pushes;  // single-event pushes (group commit)
   DbLimits limits() const { return {config.statement_timeout_ms, config.pool_wait_ms}; }
 };
 

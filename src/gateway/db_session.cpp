@@ -228,12 +228,15 @@ bool suspect(PGconn* conn) {
   return poll(&p, 1, 0) != 0;
 }
 
-}  // namespace
-
-Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
-                        const std::string& token, const std::string& sql, const Params& params) {
-  if (token.empty()) throw AuthError("no API token");
-  bool allow_cached = true;
+// The role step and one statement in one pipelined exchange on a pooled connection (see
+// run_one_as_token). On DbError, *failed is the index of the step that failed (0: the role,
+// 1: the statement) and *in_doubt tells that the connection broke: the exchange may then have
+// committed.
+Result exchange_one(Pool& pool, const DbLimits& limits, const Statement& role,
+                    const std::string& sql, const Params& params, std::size_t* failed,
+                    bool* in_doubt, PGresult** role_result) {
+  *failed = 0;
+  *in_doubt = false;
   for (int attempt = 0;; ++attempt) {
     Pool::Lease lease = pool.acquire(std::chrono::milliseconds(limits.pool_wait_ms));
     // The statement commits in the exchange: a connection found dead after sending could have
@@ -244,18 +247,38 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
       pool.drop_idle();
       continue;
     }
-    RoleStep step = role_step(cache, token, allow_cached);
-    std::size_t failed = 0;
     try {
       // No BEGIN or COMMIT: what the extended protocol runs up to a Sync without BEGIN is one
       // implicit transaction, committed at the Sync (or rolled back, after an error); the
       // role set in it lasts until then.
-      std::vector<Result> r =
-          pipeline(lease.get(), {step.statement, {sql.c_str(), params}}, &failed);
-      remember_looked_up_role(cache, token, step, r[0].get());
+      std::vector<Result> r = pipeline(lease.get(), {role, {sql.c_str(), params}}, failed);
+      if (role_result) *role_result = r[0].release();
       return std::move(r[1]);
-    } catch (const DbError& e) {
+    } catch (const DbError&) {
+      *in_doubt = PQstatus(lease.get()) != CONNECTION_OK;
       rollback(lease.get());
+      throw;
+    }
+  }
+}
+
+}  // namespace
+
+Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                        const std::string& token, const std::string& sql, const Params& params) {
+  if (token.empty()) throw AuthError("no API token");
+  bool allow_cached = true;
+  for (;;) {
+    RoleStep step = role_step(cache, token, allow_cached);
+    std::size_t failed = 0;
+    bool in_doubt = false;
+    try {
+      PGresult* role = nullptr;
+      Result r = exchange_one(pool, limits, step.statement, sql, params, &failed, &in_doubt, &role);
+      Result role_result(role);
+      remember_looked_up_role(cache, token, step, role_result.get());
+      return r;
+    } catch (const DbError& e) {
       // Nothing after the role step ran: looking the token up again is safe.
       if (failed == 0 && allow_cached && stale_cached_role(cache, token, step, e)) {
         allow_cached = false;
@@ -266,6 +289,13 @@ Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
       throw;
     }
   }
+}
+
+Result run_one_as_role(Pool& pool, const DbLimits& limits, const std::string& role,
+                       const std::string& sql, const Params& params, std::size_t* failed,
+                       bool* in_doubt) {
+  return exchange_one(pool, limits, {kSetRoleCached, {role}}, sql, params, failed, in_doubt,
+                      nullptr);
 }
 
 Result Tx::exec(const std::string& sql, const Params& params) {

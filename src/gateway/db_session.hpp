@@ -53,6 +53,14 @@ void run_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache, const s
 Result run_one_as_token(Pool& pool, const DbLimits& limits, TokenCache* cache,
                         const std::string& token, const std::string& sql, const Params& params);
 
+// The same with a role already known (what the token cache remembered for a request's token,
+// token_cache.hpp): set for the transaction, then the statement, in one round trip. Throws
+// DbError with *failed the step that failed (0: the role, 1: the statement) and *in_doubt true
+// when the connection broke during the exchange (it may have committed).
+Result run_one_as_role(Pool& pool, const DbLimits& limits, const std::string& role,
+                       const std::string& sql, const Params& params, std::size_t* failed,
+                       bool* in_doubt);
+
 // The same without a token, as the gateway's own login (unsubscribe links, metrics).
 void run_as_gateway(Pool& pool, const DbLimits& limits, const std::function<void(Tx&)>& work);
 

@@ -44,13 +44,16 @@ void push(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::vector<std::string> ids;
   try {
     std::string doc = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    Result r =
-        run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req),
-                         body.is_array() ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                                           "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
-                                         : "SELECT mc.push_event($1::jsonb, $2)::text",
-                         {doc, queue});
-    for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
+    if (body.is_object()) {  // batched with other requests' (push_batcher.hpp)
+      ids.push_back(ctx.pushes->push(ctx.limits(), request_token(req), doc, queue));
+    } else {
+      // One request's array: all or nothing, as before (push_batcher batches single events).
+      Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req),
+                                  "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                                  "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
+                                  {doc, queue});
+      for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
+    }
   } catch (const AuthError& e) {
     res.set_header("WWW-Authenticate", "Bearer");
     return send_problem(res, {401, e.what(), "", std::nullopt, std::nullopt});

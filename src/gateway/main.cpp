@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -103,7 +104,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<mcgw::TokenListener> listener;
   if (config->token_cache_s > 0)
     listener = std::make_unique<mcgw::TokenListener>(config->conninfo, &tokens);
-  mcgw::Context ctx{*config, &pool, &metrics, config->token_cache_s > 0 ? &tokens : nullptr};
+  mcgw::TokenCache* cache = config->token_cache_s > 0 ? &tokens : nullptr;
+  // Batches never hold more connections than the pool has.
+  mcgw::PushBatcher pushes(pool, cache, std::min(config->push_lanes, config->pool_size));
+  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes};
 
   httplib::Server server;
   std::size_t threads = config->threads;

@@ -17,6 +17,16 @@ void metrics(Context& ctx, httplib::Response& res) {
       << "mc_gateway_pool_connections{state=\"in_use\"} " << ctx.pool->in_use() << "\n"
       << "mc_gateway_pool_connections{state=\"open\"} " << ctx.pool->open() << "\n"
       << "mc_gateway_pool_connections{state=\"max\"} " << ctx.pool->size() << "\n";
+  PushBatcher::Stats batches = ctx.pushes->stats();
+  out << "# HELP mc_gateway_push_batches_total Single-event pushes sent together (group commit).\n"
+      << "# TYPE mc_gateway_push_batches_total counter\n"
+      << "mc_gateway_push_batches_total " << batches.batches << "\n"
+      << "# HELP mc_gateway_push_batched_events_total Events in those batches.\n"
+      << "# TYPE mc_gateway_push_batched_events_total counter\n"
+      << "mc_gateway_push_batched_events_total " << batches.batched_events << "\n"
+      << "# HELP mc_gateway_push_batches_retried_total Batches refused and pushed one by one.\n"
+      << "# TYPE mc_gateway_push_batches_retried_total counter\n"
+      << "mc_gateway_push_batches_retried_total " << batches.retried_batches << "\n";
   std::ostringstream queues;
   bool up = true;
   try {

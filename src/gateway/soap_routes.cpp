@@ -47,17 +47,19 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
   std::vector<pugi::xml_node> elements = event_elements(call, many);
   nlohmann::json docs = nlohmann::json::array();
   for (pugi::xml_node e : elements) docs.push_back(event_document(e));
+  if (!many) {  // one event: batched with other requests' (push_batcher.hpp)
+    std::string id = ctx.pushes->push(ctx.limits(), token, dump(docs[0]), queue);
+    res.set_content(push_event_response(call.schema, id), kSoapType);
+    return;
+  }
   std::vector<std::string> ids;
   Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, token,
-                              many ? "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
-                                     "WITH ORDINALITY AS t (id, n) ORDER BY t.n"
-                                   : "SELECT mc.push_event($1::jsonb, $2)::text",
-                              {many ? dump(docs) : dump(docs[0]), queue});
+                              "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
+                              "WITH ORDINALITY AS t (id, n) ORDER BY t.n",
+                              {dump(docs), queue});
   for (int i = 0; i < PQntuples(r.get()); ++i) ids.emplace_back(PQgetvalue(r.get(), i, 0));
   if (ids.empty()) throw DbError("XX000", "the database returned no event id", "");
-  res.set_content(
-      many ? push_events_response(call.schema, ids) : push_event_response(call.schema, ids[0]),
-      kSoapType);
+  res.set_content(push_events_response(call.schema, ids), kSoapType);
 }
 
 void get_entity(Context& ctx, const SoapCall& call, const std::string& token,

@@ -1,0 +1,179 @@
+#include "gateway/push_batcher.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+
+#include "gateway/db_error.hpp"
+
+namespace mcgw {
+namespace {
+
+// One event, exactly as before batching existed.
+const char* const kPushOne = "SELECT mc.push_event($1::jsonb, $2)::text";
+// Several: one JSON array (mc.push_events_json reads the text once), ids in array order.
+const char* const kPushMany =
+    "SELECT t.id::text FROM mc.push_events_json($1, $2) WITH ORDINALITY AS t (id, n) "
+    "ORDER BY t.n";
+
+}  // namespace
+
+struct PushBatcher::Job {
+  const std::string* token;
+  const std::string* event;
+  const std::string* queue;
+  std::string role;  // what the token cache remembered for the token
+  State state = kWaiting;
+  std::string id;
+  std::exception_ptr error;
+  std::condition_variable wake;
+};
+
+PushBatcher::PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch)
+    : pool_(pool),
+      cache_(cache),
+      lanes_(lanes),
+      max_batch_(std::max<std::size_t>(max_batch, 1)),
+      free_lanes_(lanes) {}
+
+std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
+                              const std::string& event, const std::string& queue) {
+  auto alone = [&] {
+    Result r = run_one_as_token(pool_, limits, cache_, token, kPushOne, {event, queue});
+    if (PQntuples(r.get()) != 1) throw DbError("XX000", "the database returned no event id", "");
+    return std::string(PQgetvalue(r.get(), 0, 0));
+  };
+  if (token.empty()) throw AuthError("no API token");
+  // Batches are by role: a token whose role is not remembered (its first request, or no
+  // cache) goes alone, and its lookup remembers the role for the next ones.
+  std::optional<std::string> role = cache_ && lanes_ > 0 ? cache_->find(token) : std::nullopt;
+  if (!role) return alone();
+
+  Job job;
+  job.token = &token;
+  job.event = &event;
+  job.queue = &queue;
+  job.role = std::move(*role);
+  std::unique_lock<std::mutex> lock(mutex_);
+  pending_.push_back(&job);
+  if (free_lanes_ > 0) {
+    --free_lanes_;
+    job.state = kLead;
+  } else {
+    job.wake.wait(lock, [&] { return job.state != kWaiting; });
+  }
+  if (job.state == kLead) {
+    // This request holds a lane: it leaves with itself and everything queued for its role and
+    // queue, oldest first.
+    std::vector<Job*> batch{&job};
+    pending_.erase(std::find(pending_.begin(), pending_.end(), &job));
+    for (auto it = pending_.begin(); it != pending_.end() && batch.size() < max_batch_;) {
+      if ((*it)->role == job.role && *(*it)->queue == queue) {
+        batch.push_back(*it);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    lock.unlock();
+    std::vector<State> states(batch.size(), kDone);
+    bool retried = run(limits, batch, states);
+    lock.lock();
+    ++stats_.batches;
+    stats_.batched_events += batch.size();
+    if (retried) ++stats_.retried_batches;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->state = states[i];
+      if (batch[i] != &job) batch[i]->wake.notify_one();
+    }
+    // The lane goes to the oldest queued request, or back to the free ones.
+    if (!pending_.empty()) {
+      pending_.front()->state = kLead;
+      pending_.front()->wake.notify_one();
+    } else {
+      ++free_lanes_;
+    }
+  }
+  State outcome = job.state;
+  lock.unlock();
+  if (outcome == kAlone) return alone();
+  if (job.error) std::rethrow_exception(job.error);
+  return job.id;
+}
+
+// Runs a batch: each job's id or error, and in states[i] whether batch[i] is done or must be
+// pushed alone. Never throws (the lane must be handed on). Returns whether the batch was
+// refused and its events are retried alone. The results are written here without the lock and
+// read by their threads after the leader published the states under it.
+bool PushBatcher::run(const DbLimits& limits, const std::vector<Job*>& batch,
+                      std::vector<State>& states) {
+  std::vector<Job*> sent;
+  // A token whose remembered role changed since it was queued (the listener cleared the cache
+  // on a change to mc.api_token) goes alone: its lookup decides.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Job* j = batch[i];
+    std::optional<std::string> role = i == 0 ? std::optional<std::string>(j->role)
+                                             : (cache_ ? cache_->find(*j->token) : std::nullopt);
+    if (i > 0 && (!role || *role != batch[0]->role))
+      states[i] = kAlone;
+    else
+      sent.push_back(j);
+  }
+  bool retried = false;
+  if (sent.size() == 1) {
+    // One event: the unbatched statement and path (stale roles and lookups handled there).
+    Job* j = sent[0];
+    try {
+      Result r =
+          run_one_as_token(pool_, limits, cache_, *j->token, kPushOne, {*j->event, *j->queue});
+      if (PQntuples(r.get()) != 1) throw DbError("XX000", "the database returned no event id", "");
+      j->id = PQgetvalue(r.get(), 0, 0);
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+  } else {
+    std::string events;
+    std::size_t bytes = 2;
+    for (Job* j : sent) bytes += j->event->size() + 1;
+    events.reserve(bytes);
+    events.push_back('[');
+    for (Job* j : sent) {
+      if (events.size() > 1) events.push_back(',');
+      events.append(*j->event);
+    }
+    events.push_back(']');
+    std::size_t failed = 0;
+    bool in_doubt = false;
+    try {
+      Result r = run_one_as_role(pool_, limits, batch[0]->role, kPushMany,
+                                 {std::move(events), *batch[0]->queue}, &failed, &in_doubt);
+      if (PQntuples(r.get()) != static_cast<int>(sent.size()))
+        throw DbError("XX000",
+                      "the database returned " + std::to_string(PQntuples(r.get())) + " ids for " +
+                          std::to_string(sent.size()) + " events",
+                      "");
+      for (std::size_t k = 0; k < sent.size(); ++k)
+        sent[k]->id = PQgetvalue(r.get(), static_cast<int>(k), 0);
+    } catch (const DbError&) {
+      // Refused (an event, the role, its privileges) and rolled back: each request again alone,
+      // for its own answer. A broken exchange may have committed: nothing is retried.
+      retried = !in_doubt;
+      for (Job* j : sent) {
+        if (in_doubt) j->error = std::current_exception();
+      }
+    } catch (...) {
+      for (Job* j : sent) j->error = std::current_exception();
+    }
+  }
+  if (retried)
+    for (State& s : states)
+      if (s == kDone) s = kAlone;
+  return retried;
+}
+
+PushBatcher::Stats PushBatcher::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+}  // namespace mcgw

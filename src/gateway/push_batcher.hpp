@@ -1,0 +1,67 @@
+// Group commit of single-event pushes (JSON POST of one object, SOAP PushEvent). Requests that
+// arrive together for the same role and queue are pushed by one statement
+// (mc.push_events_json) in one transaction on one pooled connection, each getting its own id.
+//
+// Leader/follower, no timer: at most `lanes` batches are in the database at a time. A request
+// that finds a lane free leaves at once with everything queued for its role and queue (itself
+// at least); the others queue, and when a batch ends its lane goes to the oldest queued
+// request, which takes everything queued with it. At low load every request finds a lane free
+// and goes alone, as without batching; under load the queue fills while the lanes are busy.
+//
+// Per-request semantics are kept: a batch that the database refuses (one bad event, a role
+// without mc_event_writer, a remembered role that no longer works) is rolled back and each of
+// its requests is then pushed alone (mc.push_event, exactly the unbatched path), so each gets
+// its own answer. Only a batch whose connection broke mid-exchange (it may have committed)
+// gives every request that error, as one request's exchange would.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gateway/db_session.hpp"
+#include "gateway/pg_pool.hpp"
+#include "gateway/token_cache.hpp"
+
+namespace mcgw {
+
+class PushBatcher {
+ public:
+  // lanes 0: no batching (every push its own exchange). max_batch bounds the events of a batch.
+  PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch = 256);
+  PushBatcher(const PushBatcher&) = delete;
+  PushBatcher& operator=(const PushBatcher&) = delete;
+
+  // Pushes one event (the JSON text of an object) into queue ("rt" or "batch") as the token's
+  // role; returns its id. Throws AuthError and DbError as run_one_as_token with
+  // mc.push_event would.
+  std::string push(const DbLimits& limits, const std::string& token, const std::string& event,
+                   const std::string& queue);
+
+  // Counters for /metrics: batches sent, events in them, batches retried one by one.
+  struct Stats {
+    std::uint64_t batches = 0;
+    std::uint64_t batched_events = 0;
+    std::uint64_t retried_batches = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Job;
+  enum State { kWaiting, kLead, kDone, kAlone };
+  bool run(const DbLimits& limits, const std::vector<Job*>& batch, std::vector<State>& states);
+
+  Pool& pool_;
+  TokenCache* cache_;
+  std::size_t lanes_;
+  std::size_t max_batch_;
+  mutable std::mutex mutex_;
+  std::size_t free_lanes_;
+  std::vector<Job*> pending_;  // oldest first
+  Stats stats_;
+};
+
+}  // namespace mcgw
