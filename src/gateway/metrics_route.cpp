@@ -26,7 +26,10 @@ void metrics(Context& ctx, httplib::Response& res) {
       << "mc_gateway_push_batched_events_total " << batches.batched_events << "\n"
       << "# HELP mc_gateway_push_batches_retried_total Batches refused and pushed one by one.\n"
       << "# TYPE mc_gateway_push_batches_retried_total counter\n"
-      << "mc_gateway_push_batches_retried_total " << batches.retried_batches << "\n";
+      << "mc_gateway_push_batches_retried_total " << batches.retried_batches << "\n"
+      << "# HELP mc_gateway_push_queued Single-event pushes waiting for a batch.\n"
+      << "# TYPE mc_gateway_push_queued gauge\n"
+      << "mc_gateway_push_queued " << batches.queued << "\n";
   std::ostringstream queues;
   bool up = true;
   try {

@@ -173,7 +173,9 @@ bool PushBatcher::run(const DbLimits& limits, const std::vector<Job*>& batch,
 
 PushBatcher::Stats PushBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  Stats s = stats_;
+  s.queued = pending_.size();
+  return s;
 }
 
 }  // namespace mcgw

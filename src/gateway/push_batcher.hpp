@@ -41,11 +41,13 @@ class PushBatcher {
   std::string push(const DbLimits& limits, const std::string& token, const std::string& event,
                    const std::string& queue);
 
-  // Counters for /metrics: batches sent, events in them, batches retried one by one.
+  // For /metrics: batches sent, events in them, batches retried one by one (counters), and
+  // the pushes waiting for a lane now (a gauge).
   struct Stats {
     std::uint64_t batches = 0;
     std::uint64_t batched_events = 0;
     std::uint64_t retried_batches = 0;
+    std::uint64_t queued = 0;
   };
   Stats stats() const;
 

@@ -18,8 +18,10 @@ db=mc_gateway_test
 work=$(mktemp -d)
 failures=0
 gw_pid=
+gw2_pid=
 cleanup() {
   [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null
+  [ -n "$gw2_pid" ] && kill "$gw2_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -276,6 +278,32 @@ if [ -n "$cluster_version" ]; then
 else
   not_ok "no pg_virtualenv cluster found for the restart checks"
 fi
+
+# --- group commit of single-event pushes (push_batcher.hpp): a second gateway with one lane,
+# so that queued pushes leave together deterministically (test/e2e/gateway_batch.py)
+batch_reader_token=$(q "SELECT mc.create_api_token('shop_reader', 'batch reader')")
+"$gw_bin" --listen 127.0.0.1:0 --conninfo "$conninfo" --pool-size 4 --threads 16 --push-lanes 1 \
+  --token-cache-s 3600 --statement-timeout-ms 60000 2>"$work/gw2.log" &
+gw2_pid=$!
+port2=
+for _ in $(seq 50); do
+  port2=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/gw2.log")
+  [ -n "$port2" ] && break
+  sleep 0.1
+done
+# Its token cache is on once its listener listens.
+for _ in $(seq 100); do
+  [ "$(q "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE query = 'LISTEN mc_api_token_changed'")" = 2 ] && break
+  sleep 0.1
+done
+if [ -n "$port2" ]; then
+  python3 test/e2e/gateway_batch.py "http://127.0.0.1:$port2" "$db" "$writer_token" "$batch_reader_token" ||
+    failures=$((failures + 1))
+else
+  not_ok "the second gateway (--push-lanes 1) did not start"
+fi
+kill -TERM "$gw2_pid"; wait "$gw2_pid"
+gw2_pid=
 
 # --- graceful shutdown
 kill -TERM "$gw_pid"
