@@ -29,20 +29,39 @@ struct PushBatcher::Job {
   std::condition_variable wake;
 };
 
-PushBatcher::PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch)
-    : pool_(pool),
+PushBatcher::PushBatcher(PushOne one, PushMany many, TokenCache* cache, std::size_t lanes,
+                         std::size_t max_batch)
+    : one_(std::move(one)),
+      many_(std::move(many)),
       cache_(cache),
       lanes_(lanes),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
       free_lanes_(lanes) {}
 
+PushBatcher::PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch)
+    : PushBatcher(
+          [&pool, cache](const DbLimits& limits, const std::string& token, const std::string& event,
+                         const std::string& queue) {
+            Result r = run_one_as_token(pool, limits, cache, token, kPushOne, {event, queue});
+            if (PQntuples(r.get()) != 1)
+              throw DbError("XX000", "the database returned no event id", "");
+            return std::string(PQgetvalue(r.get(), 0, 0));
+          },
+          [&pool](const DbLimits& limits, const std::string& role, std::string events,
+                  const std::string& queue, bool* in_doubt) {
+            std::size_t failed = 0;
+            Result r = run_one_as_role(pool, limits, role, kPushMany, {std::move(events), queue},
+                                       &failed, in_doubt);
+            std::vector<std::string> ids;
+            for (int i = 0; i < PQntuples(r.get()); ++i)
+              ids.emplace_back(PQgetvalue(r.get(), i, 0));
+            return ids;
+          },
+          cache, lanes, max_batch) {}
+
 std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
                               const std::string& event, const std::string& queue) {
-  auto alone = [&] {
-    Result r = run_one_as_token(pool_, limits, cache_, token, kPushOne, {event, queue});
-    if (PQntuples(r.get()) != 1) throw DbError("XX000", "the database returned no event id", "");
-    return std::string(PQgetvalue(r.get(), 0, 0));
-  };
+  auto alone = [&] { return one_(limits, token, event, queue); };
   if (token.empty()) throw AuthError("no API token");
   // Batches are by role: a token whose role is not remembered (its first request, or no
   // cache) goes alone, and its lookup remembers the role for the next ones.
@@ -109,25 +128,24 @@ bool PushBatcher::run(const DbLimits& limits, const std::vector<Job*>& batch,
                       std::vector<State>& states) {
   std::vector<Job*> sent;
   // A token whose remembered role changed since it was queued (the listener cleared the cache
-  // on a change to mc.api_token) goes alone: its lookup decides.
+  // on a change to mc.api_token, or the role failed and was forgotten) goes alone: its lookup
+  // decides.
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Job* j = batch[i];
-    std::optional<std::string> role = i == 0 ? std::optional<std::string>(j->role)
-                                             : (cache_ ? cache_->find(*j->token) : std::nullopt);
-    if (i > 0 && (!role || *role != batch[0]->role))
+    std::optional<std::string> role = cache_ ? cache_->find(*j->token) : std::nullopt;
+    if (!role || *role != batch[0]->role)
       states[i] = kAlone;
     else
       sent.push_back(j);
   }
   bool retried = false;
-  if (sent.size() == 1) {
+  if (sent.empty()) {
+    // Nothing left to send together.
+  } else if (sent.size() == 1) {
     // One event: the unbatched statement and path (stale roles and lookups handled there).
     Job* j = sent[0];
     try {
-      Result r =
-          run_one_as_token(pool_, limits, cache_, *j->token, kPushOne, {*j->event, *j->queue});
-      if (PQntuples(r.get()) != 1) throw DbError("XX000", "the database returned no event id", "");
-      j->id = PQgetvalue(r.get(), 0, 0);
+      j->id = one_(limits, *j->token, *j->event, *j->queue);
     } catch (...) {
       j->error = std::current_exception();
     }
@@ -142,18 +160,18 @@ bool PushBatcher::run(const DbLimits& limits, const std::vector<Job*>& batch,
       events.append(*j->event);
     }
     events.push_back(']');
-    std::size_t failed = 0;
     bool in_doubt = false;
     try {
-      Result r = run_one_as_role(pool_, limits, batch[0]->role, kPushMany,
-                                 {std::move(events), *batch[0]->queue}, &failed, &in_doubt);
-      if (PQntuples(r.get()) != static_cast<int>(sent.size()))
+      std::vector<std::string> ids =
+          many_(limits, batch[0]->role, std::move(events), *batch[0]->queue, &in_doubt);
+      if (ids.size() != sent.size()) {
+        in_doubt = true;  // committed, but which id is whose is unknown: never retried
         throw DbError("XX000",
-                      "the database returned " + std::to_string(PQntuples(r.get())) + " ids for " +
+                      "the database returned " + std::to_string(ids.size()) + " ids for " +
                           std::to_string(sent.size()) + " events",
                       "");
-      for (std::size_t k = 0; k < sent.size(); ++k)
-        sent[k]->id = PQgetvalue(r.get(), static_cast<int>(k), 0);
+      }
+      for (std::size_t k = 0; k < sent.size(); ++k) sent[k]->id = std::move(ids[k]);
     } catch (const DbError&) {
       // Refused (an event, the role, its privileges) and rolled back: each request again alone,
       // for its own answer. A broken exchange may have committed: nothing is retried.

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,8 +31,20 @@ namespace mcgw {
 
 class PushBatcher {
  public:
+  // The database calls, replaceable for tests. One event alone, as the token's role (the
+  // unbatched path: lookups and stale remembered roles handled there); returns its id.
+  using PushOne = std::function<std::string(const DbLimits& limits, const std::string& token,
+                                            const std::string& event, const std::string& queue)>;
+  // A JSON array of events as a remembered role, in one transaction; returns their ids in
+  // order. Throws DbError with *in_doubt true when the exchange broke (it may have committed).
+  using PushMany = std::function<std::vector<std::string>(
+      const DbLimits& limits, const std::string& role, std::string events, const std::string& queue,
+      bool* in_doubt)>;
+
   // lanes 0: no batching (every push its own exchange). max_batch bounds the events of a batch.
   PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch = 256);
+  PushBatcher(PushOne one, PushMany many, TokenCache* cache, std::size_t lanes,
+              std::size_t max_batch = 256);
   PushBatcher(const PushBatcher&) = delete;
   PushBatcher& operator=(const PushBatcher&) = delete;
 
@@ -56,7 +69,8 @@ class PushBatcher {
   enum State { kWaiting, kLead, kDone, kAlone };
   bool run(const DbLimits& limits, const std::vector<Job*>& batch, std::vector<State>& states);
 
-  Pool& pool_;
+  PushOne one_;
+  PushMany many_;
   TokenCache* cache_;
   std::size_t lanes_;
   std::size_t max_batch_;
