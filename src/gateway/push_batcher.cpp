@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <optional>
 
 #include "gateway/db_error.hpp"
@@ -18,6 +19,26 @@ const char* const kPushMany =
 
 }  // namespace
 
+// Wakes one waiting request. Shared with the thread that wakes it, so that it may be woken after
+// the batcher's lock is released (a thread woken under that lock would at once block on it
+// again: two more context switches per request).
+struct Waker {
+  std::mutex m;
+  std::condition_variable cv;
+  bool woken = false;
+  void wait() {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return woken; });
+  }
+  void wake() {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      woken = true;
+    }
+    cv.notify_one();
+  }
+};
+
 struct PushBatcher::Job {
   const std::string* token;
   const std::string* event;
@@ -26,7 +47,7 @@ struct PushBatcher::Job {
   State state = kWaiting;
   std::string id;
   std::exception_ptr error;
-  std::condition_variable wake;
+  std::shared_ptr<Waker> waker = std::make_shared<Waker>();
 };
 
 PushBatcher::PushBatcher(PushOne one, PushMany many, TokenCache* cache, std::size_t lanes,
@@ -74,18 +95,21 @@ std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
   job.queue = &queue;
   job.role = std::move(*role);
   std::unique_lock<std::mutex> lock(mutex_);
-  pending_.push_back(&job);
   if (free_lanes_ > 0) {
     --free_lanes_;
     job.state = kLead;
   } else {
-    job.wake.wait(lock, [&] { return job.state != kWaiting; });
+    // Queued until a leader takes this push into its batch (and sets its outcome) or hands it
+    // its lane (kLead); either is written under mutex_ before the wake, read after it.
+    pending_.push_back(&job);
+    lock.unlock();
+    job.waker->wait();
+    if (job.state == kLead) lock.lock();
   }
   if (job.state == kLead) {
     // This request holds a lane: it leaves with itself and everything queued for its role and
     // queue, oldest first.
     std::vector<Job*> batch{&job};
-    pending_.erase(std::find(pending_.begin(), pending_.end(), &job));
     for (auto it = pending_.begin(); it != pending_.end() && batch.size() < max_batch_;) {
       if ((*it)->role == job.role && *(*it)->queue == queue) {
         batch.push_back(*it);
@@ -97,25 +121,32 @@ std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
     lock.unlock();
     std::vector<State> states(batch.size(), kDone);
     bool retried = run(limits, batch, states);
+    std::vector<std::shared_ptr<Waker>> wake;
+    wake.reserve(batch.size());
     lock.lock();
     ++stats_.batches;
     stats_.batched_events += batch.size();
     if (retried) ++stats_.retried_batches;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i]->state = states[i];
-      if (batch[i] != &job) batch[i]->wake.notify_one();
+      if (batch[i] != &job) wake.push_back(batch[i]->waker);
     }
-    // The lane goes to the oldest queued request, or back to the free ones.
+    // The lane goes to the oldest queued request (out of the queue: no other batch may take it,
+    // and it is handed one lane only), or back to the free ones.
     if (!pending_.empty()) {
-      pending_.front()->state = kLead;
-      pending_.front()->wake.notify_one();
+      Job* next = pending_.front();
+      pending_.erase(pending_.begin());
+      next->state = kLead;
+      wake.push_back(next->waker);
     } else {
       ++free_lanes_;
     }
+    lock.unlock();
+    for (const auto& w : wake) w->wake();
+  } else if (lock.owns_lock()) {
+    lock.unlock();
   }
-  State outcome = job.state;
-  lock.unlock();
-  if (outcome == kAlone) return alone();
+  if (job.state == kAlone) return alone();
   if (job.error) std::rethrow_exception(job.error);
   return job.id;
 }
@@ -193,6 +224,7 @@ PushBatcher::Stats PushBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   Stats s = stats_;
   s.queued = pending_.size();
+  s.free_lanes = free_lanes_;
   return s;
 }
 

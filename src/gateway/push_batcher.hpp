@@ -55,12 +55,13 @@ class PushBatcher {
                    const std::string& queue);
 
   // For /metrics: batches sent, events in them, batches retried one by one (counters), and
-  // the pushes waiting for a lane now (a gauge).
+  // the pushes waiting for a lane now (a gauge); the lanes free now.
   struct Stats {
     std::uint64_t batches = 0;
     std::uint64_t batched_events = 0;
     std::uint64_t retried_batches = 0;
     std::uint64_t queued = 0;
+    std::uint64_t free_lanes = 0;
   };
   Stats stats() const;
 
