@@ -106,6 +106,11 @@ log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port 
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The gateway's group-commit counters (README, "Group commit"): batches, events in them.
+batch_counts() {
+  curl -s "$base/metrics" | awk '/^mc_gateway_push_batches_total / {b = $2}
+    /^mc_gateway_push_batched_events_total / {e = $2} END {print b + 0, e + 0}'
+}
 # CPU of the whole cluster in clock ticks: the postmaster, its live children, and (cutime +
 # cstime) the children it has reaped, so backends that ended during a measurement count too.
 pg_ticks() {
@@ -152,16 +157,19 @@ measure() {
     local url body c0 c1 line
     if [ "$case" = json ]; then url="$base/api/v1/events/rt" body="$work/event.json"
     else url="$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" body="$work/soap.xml"; fi
+    local batches0 batches1
+    batches0=$(batch_counts)
     c0=$(cpu_ticks "$gw_pid") p0=$(pg_ticks)
     out=$( { time MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
       -s "$HERE/post.lua" "$url" 2>&1; } 2>"$work/time")
     c1=$(cpu_ticks "$gw_pid") p1=$(pg_ticks)
+    batches1=$(batch_counts)
     line=$(grep '^WRK ' <<<"$out") || { echo "$out" >&2; exit 1; }
     stored=$(q "SELECT count(*) FROM mc.rt_event")
     # shellcheck disable=SC2086
     eval "$(sed 's/^WRK //' <<<"$line")"   # requests duration_us non2xx sockerr p50_us p99_us
     echo "$case $run $(awk -v r="$requests" -v d="$duration_us" -v a="$p50_us" -v b="$p99_us" \
-      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(per_req $((c1 - c0)) "$requests") client_cpu_us_per_req=$(per_req "$(client_ticks)" "$requests") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$requests")" >>"$work/lines"
+      'BEGIN {printf "%.1f %.3f %.3f", r / (d / 1e6), a / 1000, b / 1000}') $stored non2xx=$non2xx sockerr=$sockerr gw_cpu_us_per_req=$(per_req $((c1 - c0)) "$requests") client_cpu_us_per_req=$(per_req "$(client_ticks)" "$requests") pg_cpu_us_per_req=$(per_req $((p1 - p0)) "$requests") events_per_batch=$(awk -v a="$batches0" -v b="$batches1" 'BEGIN {split(a, x, " "); split(b, y, " "); n = y[1] - x[1]; if (n > 0) printf "%.1f", (y[2] - x[2]) / n; else print "-"}')" >>"$work/lines"
     ;;
   esac
   log "$(tail -1 "$work/lines")"
@@ -192,13 +200,14 @@ def m(case, i): return med([float(f[i]) for f in rows[case]])
 print(f"## mc-gateway push, {started} UTC\n")
 print(f"{runs} runs of {dur} s per case, {conns} connections (wrk -t {wthreads}, pgbench -c {conns} -j 2),"
       f" mc-gateway {gwargs}; {cores} cores; load average before {lb}, after {la}.\n")
-print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL | events per batch |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+def k(case, key, fmt="{:.0f}"):
+    vs = [float(x.split("=")[1]) for f in rows[case] for x in f[6:]
+          if x.startswith(key + "=") and x.split("=")[1] != "-"]
+    return fmt.format(med(vs)) if vs else "-"
 def cpu(case):
-    def k(key):
-        vs = [float(x.split("=")[1]) for f in rows[case] for x in f[6:] if x.startswith(key + "=")]
-        return f"{med(vs):.0f}" if vs else "-"
-    return f"{k('client_cpu_us_per_req')}, {k('gw_cpu_us_per_req')}, {k('pg_cpu_us_per_req')}"
+    return f"{k(case, 'client_cpu_us_per_req')}, {k(case, 'gw_cpu_us_per_req')}, {k(case, 'pg_cpu_us_per_req')}"
 base = m("pgbench", 2) if "pgbench" in rows else None
 targets = {"json": 0.7, "soap": 0.5}
 for case in ("pgbench", "json", "soap", "direct_tx"):
@@ -210,7 +219,7 @@ for case in ("pgbench", "json", "soap", "direct_tx"):
     name = {"pgbench": "pgbench `SELECT mc.push_event(...)` (baseline)", "json": "JSON `POST /api/v1/events/rt`",
             "soap": "SOAP `nms:rtEvent#PushEvent`",
             "direct_tx": "diagnostic: the gateway's SQL (token lookup, role, push) by pgbench"}[case]
-    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} | {cpu(case)} |")
+    print(f"| {name} | {r:,.0f} | {m(case, 3):.2f} | {m(case, 4):.2f} | {ratio} | {tcol} | {cpu(case)} | {k(case, 'events_per_batch', '{:.1f}')} |")
 print("\nPer run (case run events/s p50_ms p99_ms rows_stored extra):\n")
 print("```")
 for l in open(lines): print(l.rstrip())
