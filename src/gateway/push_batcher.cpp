@@ -120,29 +120,37 @@ std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
     }
     lock.unlock();
     std::vector<State> states(batch.size(), kDone);
-    bool retried = run(limits, batch, states);
-    std::vector<std::shared_ptr<Waker>> wake;
-    wake.reserve(batch.size());
+    bool retried = false;
+    try {
+      retried = run(limits, batch, states);
+    } catch (...) {  // out of memory: the lane must still be handed on, every push answered
+      for (Job* j : batch) j->error = std::current_exception();
+    }
+    std::shared_ptr<Waker> next_leader;
     lock.lock();
     ++stats_.batches;
     stats_.batched_events += batch.size();
     if (retried) ++stats_.retried_batches;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->state = states[i];
-      if (batch[i] != &job) wake.push_back(batch[i]->waker);
-    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->state = states[i];
     // The lane goes to the oldest queued request (out of the queue: no other batch may take it,
     // and it is handed one lane only), or back to the free ones.
     if (!pending_.empty()) {
       Job* next = pending_.front();
       pending_.erase(pending_.begin());
       next->state = kLead;
-      wake.push_back(next->waker);
+      next_leader = next->waker;
     } else {
       ++free_lanes_;
     }
     lock.unlock();
-    for (const auto& w : wake) w->wake();
+    // A woken push may return at once and its Job go: each waker is held by a copy while it is
+    // woken, and a job is not touched after its wake.
+    for (Job* j : batch) {
+      if (j == &job) continue;
+      std::shared_ptr<Waker> w = j->waker;
+      w->wake();
+    }
+    if (next_leader) next_leader->wake();
   } else if (lock.owns_lock()) {
     lock.unlock();
   }
@@ -152,9 +160,10 @@ std::string PushBatcher::push(const DbLimits& limits, const std::string& token,
 }
 
 // Runs a batch: each job's id or error, and in states[i] whether batch[i] is done or must be
-// pushed alone. Never throws (the lane must be handed on). Returns whether the batch was
-// refused and its events are retried alone. The results are written here without the lock and
-// read by their threads after the leader published the states under it.
+// pushed alone. Database errors are caught here (push() catches the rest: the lane must be
+// handed on). Returns whether the batch was refused and its events are retried alone. The
+// results are written here without the lock and read by their threads after the leader
+// published the states under it.
 bool PushBatcher::run(const DbLimits& limits, const std::vector<Job*>& batch,
                       std::vector<State>& states) {
   std::vector<Job*> sent;
