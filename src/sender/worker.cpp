@@ -32,7 +32,9 @@
 #include <vector>
 
 extern "C" {
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -85,6 +87,7 @@ std::int64_t now_us() {
 
 struct Worker {
   int slot = 0;
+  TransactionId launcher_xid = InvalidTransactionId;  // launcher.cpp: waited for before attaching
   std::string token;
   Dispatcher dispatcher;
   std::vector<Outcome> unrecorded;
@@ -137,6 +140,10 @@ std::string array_literal(const std::vector<T>& v) {
 bool attach(Worker& w) {
   std::optional<std::string> token;
   begin_transaction("mc sender: attach");
+  if (TransactionIdIsValid(w.launcher_xid)) {
+    TransactionId xid = w.launcher_xid;
+    pg::call([&] { XactLockTableWait(xid, nullptr, nullptr, XLTW_None); });
+  }
   token = query_text("SELECT mc._sender_attach($1::integer, $2::integer)",
                      {std::to_string(w.slot), std::to_string(MyProcPid)});
   commit_transaction();
@@ -423,9 +430,10 @@ void step(Worker& w) {
   phases.process += now_us() - tp;
 }
 
-int run(int slot) {
+int run(int slot, TransactionId launcher_xid) {
   auto w = std::make_unique<Worker>();
   w->slot = slot;
+  w->launcher_xid = launcher_xid;
   bool attached = false;
   if (!guarded(*w, "attach", [&] { attached = attach(*w); })) return 1;
   if (!attached) return 0;  // the slot is gone or taken: nothing to do, for good
@@ -444,10 +452,10 @@ int run(int slot) {
 }
 
 // The whole worker in C++; nothing escapes it.
-int run_guarded(int slot) {
+int run_guarded(int slot, TransactionId launcher_xid) {
   char message[1024];
   try {
-    return run(slot);
+    return run(slot, launcher_xid);
   } catch (const std::exception& e) {
     std::snprintf(message, sizeof message, "%s", e.what());
   } catch (...) {
@@ -478,6 +486,8 @@ void mc_sender_main(Datum arg) {
   // libcurl's global state (OpenSSL included), once per process, before any handle.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     ereport(FATAL, (errmsg("mc sender: curl_global_init failed")));
-  int code = mc::sender::run_guarded(slot);
+  TransactionId launcher_xid;
+  std::memcpy(&launcher_xid, MyBgworkerEntry->bgw_extra + sizeof ids, sizeof launcher_xid);
+  int code = mc::sender::run_guarded(slot, launcher_xid);
   proc_exit(code);
 }
