@@ -40,13 +40,27 @@ BEGIN
   FROM exhausted x WHERE d.event_id = x.event_id;
   -- SKIP LOCKED: concurrent senders never wait on, nor get, each other's messages.
   RETURN QUERY
-  WITH claimable AS (
+  -- Oldest first across both queues: a merge of the two queues' passes over the index
+  -- delivery_log_pending_queue (channel, queue, event_id), the only index of pending messages.
+  -- Each pass locks up to max_messages rows; those beyond the merged limit stay unleased (only
+  -- locked until this transaction ends).
+  WITH rt AS (
     SELECT d.event_id FROM mc.delivery_log d
-    WHERE d.status = 'pending' AND d.channel = $1::mc.channel
+    WHERE d.status = 'pending' AND d.channel = $1::mc.channel AND d.queue = 'rt'
       AND (d.lease_until IS NULL OR d.lease_until < now_)
       AND d.attempts < s.max_delivery_attempts
     ORDER BY d.event_id LIMIT $2
-    FOR UPDATE SKIP LOCKED)
+    FOR UPDATE SKIP LOCKED),
+  batch AS (
+    SELECT d.event_id FROM mc.delivery_log d
+    WHERE d.status = 'pending' AND d.channel = $1::mc.channel AND d.queue = 'batch'
+      AND (d.lease_until IS NULL OR d.lease_until < now_)
+      AND d.attempts < s.max_delivery_attempts
+    ORDER BY d.event_id LIMIT $2
+    FOR UPDATE SKIP LOCKED),
+  claimable AS (
+    SELECT x.event_id FROM (SELECT rt.event_id FROM rt UNION ALL SELECT batch.event_id FROM batch) x
+    ORDER BY x.event_id LIMIT $2)
   UPDATE mc.delivery_log d
   SET lease_until = now_ + $3, attempts = d.attempts + 1, lease_token = gen_random_uuid()
   FROM claimable c WHERE d.event_id = c.event_id

@@ -103,7 +103,12 @@ REVOKE ALL ON FUNCTION mc._sender_attach(integer, integer) FROM PUBLIC;
 -- stopping after the limit; a message its workers died on max_delivery_attempts times is
 -- failed by that same pass instead of returned. The event's fields come from its queue's
 -- primary key (not through the mc.event view, whose join scanned both queues).
-CREATE OR REPLACE FUNCTION mc._sender_claim(slot integer, token uuid, channels text[], limits integer[])
+-- after_rt[i] / after_batch[i]: the worker's cursor per channel and queue, only ids above it
+-- (NULL: from the start). Under a backlog the worker passes the last id it claimed, so a pass
+-- does not walk again the index entries of the messages it has in flight and of those just
+-- sent (not yet vacuumed): at 20,000 messages that walk was 60 % of the worker (perf).
+CREATE OR REPLACE FUNCTION mc._sender_claim(slot integer, token uuid, channels text[], limits integer[],
+                                              after_rt bigint[], after_batch bigint[])
   RETURNS TABLE (event_id bigint, channel text, queue text, address text, sender text,
                  subject text, body_html text, body_text text, push_data text, webhook_url text,
                  unsubscribe_url text, attempts integer, max_attempts integer,
@@ -115,9 +120,6 @@ CREATE OR REPLACE FUNCTION mc._sender_claim(slot integer, token uuid, channels t
 DECLARE
   s mc.settings;
   now_ timestamptz := clock_timestamp();
-  taken integer;
-  n integer;
-  q text;
 BEGIN
   IF NOT EXISTS (SELECT FROM mc.sender_worker x WHERE x.slot = $1 AND x.run_token = $2) THEN
     RETURN NEXT;  -- one row of NULLs: the slot is gone
@@ -127,52 +129,60 @@ BEGIN
   WHERE x.slot = $1 AND x.heartbeat_at < now_ - interval '10 seconds';
   SELECT * INTO s FROM mc.settings;
   FOR i IN 1 .. coalesce(array_length($3, 1), 0) LOOP
-    taken := 0;
-    FOREACH q IN ARRAY ARRAY['rt', 'batch'] LOOP
-      CONTINUE WHEN $4[i] - taken < 1;
-      -- (An array, so that the update finds its rows by primary key: joined with the CTE,
-      -- the planner chose a sequential scan of the log.)
-      RETURN QUERY
-      WITH claimable AS (
-        SELECT ARRAY(
-          SELECT d.event_id FROM mc.delivery_log d
-          WHERE d.status = 'pending' AND d.channel = $3[i]::mc.channel AND d.queue = q
-            AND (d.lease_until IS NULL OR d.lease_until < now_)
-          ORDER BY d.event_id LIMIT $4[i] - taken
-          FOR UPDATE SKIP LOCKED) AS ids),
-      claimed AS (
-        UPDATE mc.delivery_log d
-        SET lease_until = CASE WHEN d.attempts < s.max_delivery_attempts THEN now_ + interval '10 minutes' END,
-            attempts = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.attempts + 1 ELSE d.attempts END,
-            lease_token = CASE WHEN d.attempts < s.max_delivery_attempts THEN $2 END,
-            -- Messages whose worker died on them max_delivery_attempts times fail.
-            status = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.status ELSE 'failed' END,
-            failure_reason = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.failure_reason
-                                  ELSE format('no outcome after %s delivery attempts', d.attempts) END,
-            last_modified_at = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.last_modified_at ELSE now_ END
-        FROM claimable c WHERE d.event_id = ANY (c.ids)
-        RETURNING d.event_id, d.channel, d.queue, d.address, d.sender, d.subject, d.body_html,
-                  d.body_text, d.push_data, d.webhook_url, d.unsubscribe_url, d.attempts, d.status,
-                  d.created_at)
-      SELECT c.event_id, c.channel::text, c.queue, c.address, c.sender, c.subject, c.body_html,
-             c.body_text, c.push_data, c.webhook_url, c.unsubscribe_url, c.attempts,
-             s.max_delivery_attempts,
-             extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity))::double precision,
-             e.external_id, e.event_type, e.language, e.country
-      FROM claimed c
-      LEFT JOIN LATERAL (
-        SELECT r.expires_at, r.external_id, r.event_type, r.language, r.country
-        FROM mc.rt_event r WHERE q = 'rt' AND r.id = c.event_id
-        UNION ALL
-        SELECT b.expires_at, b.external_id, b.event_type, b.language, b.country
-        FROM mc.batch_event b WHERE q = 'batch' AND b.id = c.event_id) e ON true
-      WHERE c.status = 'pending';
-      GET DIAGNOSTICS n = ROW_COUNT;
-      taken := taken + n;
-    END LOOP;
+    CONTINUE WHEN $4[i] < 1;
+    -- rt, then batch up to the limit: two passes with the queue as a constant, each over the
+    -- index (channel, queue, event_id). (With the queue a variable, the generic plan walked
+    -- delivery_log_pending and filtered the queue: the rt pass read every pending batch
+    -- message, 5 ms per claim under a backlog of 8,000.) Arrays, so that the update finds its
+    -- rows by primary key: joined with the CTEs, the planner chose a sequential scan.
+    RETURN QUERY
+    WITH rt AS (
+      SELECT ARRAY(
+        SELECT d.event_id FROM mc.delivery_log d
+        WHERE d.status = 'pending' AND d.channel = $3[i]::mc.channel AND d.queue = 'rt'
+          AND d.event_id > coalesce($5[i], 0)  -- the worker's cursor (worker.cpp, "cursors")
+          AND (d.lease_until IS NULL OR d.lease_until < now_)
+        ORDER BY d.event_id LIMIT $4[i]
+        FOR UPDATE SKIP LOCKED) AS ids),
+    batch AS (
+      SELECT ARRAY(
+        SELECT d.event_id FROM mc.delivery_log d
+        WHERE d.status = 'pending' AND d.channel = $3[i]::mc.channel AND d.queue = 'batch'
+          AND d.event_id > coalesce($6[i], 0)
+          AND (d.lease_until IS NULL OR d.lease_until < now_)
+        ORDER BY d.event_id LIMIT $4[i] - (SELECT cardinality(rt.ids) FROM rt)
+        FOR UPDATE SKIP LOCKED) AS ids),
+    claimed AS (
+      UPDATE mc.delivery_log d
+      SET lease_until = CASE WHEN d.attempts < s.max_delivery_attempts THEN now_ + interval '10 minutes' END,
+          attempts = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.attempts + 1 ELSE d.attempts END,
+          lease_token = CASE WHEN d.attempts < s.max_delivery_attempts THEN $2 END,
+          -- Messages whose worker died on them max_delivery_attempts times fail.
+          status = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.status ELSE 'failed' END,
+          failure_reason = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.failure_reason
+                                ELSE format('no outcome after %s delivery attempts', d.attempts) END,
+          last_modified_at = CASE WHEN d.attempts < s.max_delivery_attempts THEN d.last_modified_at ELSE now_ END
+      FROM rt, batch WHERE d.event_id = ANY (rt.ids || batch.ids)
+      RETURNING d.event_id, d.channel, d.queue, d.address, d.sender, d.subject, d.body_html,
+                d.body_text, d.push_data, d.webhook_url, d.unsubscribe_url, d.attempts, d.status,
+                d.created_at)
+    SELECT c.event_id, c.channel::text, c.queue, c.address, c.sender, c.subject, c.body_html,
+           c.body_text, c.push_data, c.webhook_url, c.unsubscribe_url, c.attempts,
+           s.max_delivery_attempts,
+           extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity))::double precision,
+           e.external_id, e.event_type, e.language, e.country
+    FROM claimed c
+    LEFT JOIN LATERAL (
+      SELECT r.expires_at, r.external_id, r.event_type, r.language, r.country
+      FROM mc.rt_event r WHERE c.queue = 'rt' AND r.id = c.event_id
+      UNION ALL
+      SELECT b.expires_at, b.external_id, b.event_type, b.language, b.country
+      FROM mc.batch_event b WHERE c.queue = 'batch' AND b.id = c.event_id) e ON true
+    WHERE c.status = 'pending'
+    ORDER BY c.queue = 'batch', c.event_id;
   END LOOP;
 END $$;
-REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[], bigint[], bigint[]) FROM PUBLIC;
 
 -- Records a batch of outcomes of the run `token`: sent / failed (final), deferred (pending
 -- again from retry_at). Only messages this run still holds are touched: an outcome is recorded

@@ -27,8 +27,9 @@ CREATE TABLE mc.delivery_log (
   unsubscribe_url text
 ) WITH (fillfactor = 85);
 CREATE INDEX delivery_log_last_modified ON mc.delivery_log (last_modified_at);
-CREATE INDEX delivery_log_pending ON mc.delivery_log (channel, event_id) WHERE status = 'pending';
--- The sender workers' claim: rt first, then batch, each in event order (mc._sender_claim).
+-- Pending messages per channel and queue in event order: the sender workers' claim (rt, then
+-- batch) and mc.claim_messages (both queues merged). The only index of pending messages:
+-- every message is inserted into it and updated out of it.
 CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, event_id) WHERE status = 'pending';
 CREATE INDEX delivery_log_message_id ON mc.delivery_log (message_id) WHERE message_id IS NOT NULL;
 -- New messages wake the sender workers when the transaction commits.

@@ -68,3 +68,12 @@ CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, even
 -- ==== END sendfast: sender throughput =========================================================
 -- mc.push_events_json: the text intake path (issue 13).
 \ir functions/push_events_json.sql
+
+-- ==== BEGIN sdb (issue 12/13): one index of pending messages ===================================
+-- delivery_log_pending (channel, event_id) duplicated delivery_log_pending_queue for every
+-- reader (mc.claim_messages now merges the two queues' passes over the latter); one index
+-- insertion less per message processed and per message claimed or recorded.
+DROP INDEX mc.delivery_log_pending;
+\ir functions/claim_messages.sql
+\ir functions/sender_workers.sql
+-- ==== END sdb =================================================================================

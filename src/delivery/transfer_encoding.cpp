@@ -84,16 +84,18 @@ bool base64_decode(std::string_view in, std::string& out) {
 std::string normalize_crlf(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 32);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\r') {
-      out += "\r\n";
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      out += "\r\n";
-    } else {
-      out += c;
+  // Runs between line ends are copied whole (one append per line, not per character: this
+  // was 3 % of a busy sender worker).
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = text.find_first_of("\r\n", i);
+    if (end == std::string_view::npos) {
+      out.append(text.data() + i, text.size() - i);
+      break;
     }
+    out.append(text.data() + i, end - i);
+    out += "\r\n";
+    i = end + (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n' ? 2 : 1);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 extern "C" {
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 }
@@ -34,6 +35,11 @@ LaunchResult launch_unsafe(int32 slot) {
   worker.bgw_main_arg = Int32GetDatum(slot);
   Oid ids[2] = {MyDatabaseId, GetUserId()};
   std::memcpy(worker.bgw_extra, ids, sizeof ids);
+  // The launching transaction (which may have just inserted the slot): the worker waits for
+  // its end before attaching. Without it a worker that started faster than this transaction
+  // committed did not see its slot and exited for good (seen on a loaded machine).
+  TransactionId xid = GetTopTransactionIdIfAny();
+  std::memcpy(worker.bgw_extra + sizeof ids, &xid, sizeof xid);
   worker.bgw_notify_pid = MyProcPid;
   BackgroundWorkerHandle* handle;
   if (!RegisterDynamicBackgroundWorker(&worker, &handle)) return {false, 0};

@@ -47,23 +47,50 @@ void abort_transaction(const char* what) {
 
 namespace {
 
+// The worker runs a handful of fixed statements thousands of times: each is prepared once and
+// kept (SPI_keepplan; the plan cache revalidates it when what it uses changes), instead of
+// parsed, analysed and planned on every call as SPI_execute_with_args does. Keyed by the text.
+struct KeptPlan {
+  const char* sql;
+  int nargs;
+  SPIPlanPtr plan;
+};
+KeptPlan kept[16];
+int nkept = 0;
+
+SPIPlanPtr kept_plan_unsafe(const char* sql, int n) {
+  for (int i = 0; i < nkept; ++i)
+    if (kept[i].nargs == n && std::strcmp(kept[i].sql, sql) == 0) return kept[i].plan;
+  Oid types[8];
+  for (int i = 0; i < n; ++i) types[i] = TEXTOID;
+  SPIPlanPtr plan = SPI_prepare(sql, n, types);
+  if (plan == nullptr)
+    elog(ERROR, "mc sender: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+  if (nkept == static_cast<int>(sizeof kept / sizeof kept[0])) return plan;  // not kept
+  if (SPI_keepplan(plan) != 0) elog(ERROR, "mc sender: SPI_keepplan failed");
+  kept[nkept++] = KeptPlan{sql, n, plan};
+  return plan;
+}
+
+int execute_unsafe(const char* sql, int n, const char* const* values, long limit) {
+  Datum datums[8];
+  char nulls[8];
+  for (int i = 0; i < n; ++i) {
+    datums[i] = values[i] ? CStringGetTextDatum(values[i]) : (Datum)0;
+    nulls[i] = values[i] ? ' ' : 'n';
+  }
+  int rc = SPI_execute_plan(kept_plan_unsafe(sql, n), datums, nulls, false, limit);
+  if (rc < 0) elog(ERROR, "mc sender: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+  return rc;
+}
+
 struct QueryResult {
   char* text;  // palloc'd in the caller's context; nullptr: NULL or no row
 };
 
 QueryResult query_text_unsafe(const char* sql, int n, const char* const* values,
                               MemoryContext out) {
-  Oid types[8];
-  Datum datums[8];
-  char nulls[8];
-  for (int i = 0; i < n; ++i) {
-    types[i] = TEXTOID;
-    datums[i] = values[i] ? CStringGetTextDatum(values[i]) : (Datum)0;
-    nulls[i] = values[i] ? ' ' : 'n';
-  }
-  int rc = SPI_execute_with_args(sql, n, types, datums, nulls, false, 1);
-  if (rc < 0)
-    elog(ERROR, "mc sender: SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+  execute_unsafe(sql, n, values, 1);
   QueryResult r{nullptr};
   if (SPI_processed > 0) {
     char* v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -81,17 +108,7 @@ struct Cell {
 };
 
 void run_rows_unsafe(const char* sql, int n, const char* const* values, uint64* rows, int* cols) {
-  Oid types[8];
-  Datum datums[8];
-  char nulls[8];
-  for (int i = 0; i < n; ++i) {
-    types[i] = TEXTOID;
-    datums[i] = values[i] ? CStringGetTextDatum(values[i]) : (Datum)0;
-    nulls[i] = values[i] ? ' ' : 'n';
-  }
-  int rc = SPI_execute_with_args(sql, n, types, datums, nulls, false, 0);
-  if (rc < 0)
-    elog(ERROR, "mc sender: SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+  execute_unsafe(sql, n, values, 0);
   *rows = SPI_processed;
   *cols = SPI_tuptable ? SPI_tuptable->tupdesc->natts : 0;
 }

@@ -15,7 +15,8 @@ void commit_transaction();
 void abort_transaction(const char* what);
 
 // Runs `sql` with text parameters ($1..$n, NULL for nullopt) and returns the first column of
-// the first row as text (nullopt: NULL or no row). Between begin and commit.
+// the first row as text (nullopt: NULL or no row). Between begin and commit. `sql` is a string
+// literal: its plan is prepared once and kept for the worker's life under that address.
 std::optional<std::string> query_text(const char* sql,
                                       const std::vector<std::optional<std::string>>& params);
 

@@ -1,7 +1,7 @@
 -- The delivery API, used as its role does (a login holding only mc_delivery_agent): claims under
 -- a lease with a token, reports tied to the lease, bounded leases and attempts, refusals.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 SELECT mc.create_template('welcome', 'welcome', 'email', subject => 'Hi {{ctx.n}}', body_text => 'Welcome');
 SELECT mc.create_template('welcome_sms', 'welcome', 'sms', body_text => 'Welcome {{ctx.n}}');
@@ -103,6 +103,21 @@ SELECT throws_ok($$SELECT * FROM mc.claim_messages('email', 1, '11 minutes')$$, 
 -- The sender's role goes no further.
 SELECT throws_ok($$SELECT * FROM mc.delivery_log$$, '42501', NULL, 'sender: cannot read the log table');
 SELECT throws_ok($$SELECT mc.push_event('{"type":"t","ctx":{}}')$$, '42501', NULL, 'sender: cannot push');
+RESET ROLE;
+
+-- Oldest first across the two queues (a merge of the rt and batch passes).
+UPDATE mc.delivery_log SET status = 'sent' WHERE status = 'pending';
+SELECT mc.push_event('{"type":"welcome","email":"b1@example.com","ctx":{"n":1}}', 'batch') AS b1 \gset
+SELECT mc.push_event('{"type":"welcome","email":"r1@example.com","ctx":{"n":2}}', 'rt') AS r1 \gset
+SELECT mc.push_event('{"type":"welcome","email":"b2@example.com","ctx":{"n":3}}', 'batch') AS b2 \gset
+SELECT mc.push_event('{"type":"welcome","email":"r2@example.com","ctx":{"n":4}}', 'rt') AS r2 \gset
+SELECT mc.rt_events_processing();
+SELECT mc.batch_events_processing();
+SET ROLE mc_test_sender;
+SELECT is((SELECT array_agg(event_id ORDER BY event_id) FROM mc.claim_messages('email', 3, '1 minute')),
+  ARRAY[:b1, :r1, :b2]::bigint[], 'claims the oldest messages of both queues, in event order');
+SELECT is((SELECT array_agg(event_id) FROM mc.claim_messages('email', 3, '1 minute')),
+  ARRAY[:r2]::bigint[], 'then the rest: rows locked but not claimed by the first call were left unleased');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -2,7 +2,7 @@
 -- token of mc.unsubscribe_token, handed to the sender workers' claim) and the soft-failure
 -- quarantine (repeated mailbox-full outcomes, mc.settings rule), through the workers' SQL.
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 -- Templates: the part is stored, compiled, refused outside email, published.
 SELECT ok(mc.create_template('news', 'news', 'email', subject => 'News', body_text => 'Hello',
@@ -46,7 +46,7 @@ DELETE FROM mc.quarantine;
 
 -- The workers' claim hands it to the sender (which builds List-Unsubscribe from it).
 INSERT INTO mc.sender_worker (slot, run_token) VALUES (1, '00000000-0000-0000-0000-000000000001');
-SELECT is((SELECT m.unsubscribe_url FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}') m
+SELECT is((SELECT m.unsubscribe_url FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}') m
            WHERE m.event_id = :news_id),
   (SELECT unsubscribe_url FROM mc.delivery_log WHERE event_id = :news_id), '_sender_claim returns unsubscribe_url');
 
@@ -96,7 +96,7 @@ SELECT mc.push_event('{"type":"plain","email":"carl@example.org","ctx":{}}', 'ba
 SELECT mc.batch_events_processing();
 UPDATE mc.delivery_log SET attempts = 3 WHERE event_id = :plain_id;
 UPDATE mc.settings SET max_delivery_attempts = 3;
-SELECT is((SELECT array_agg(m.event_id ORDER BY ord) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}')
+SELECT is((SELECT array_agg(m.event_id ORDER BY ord) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}')
              WITH ORDINALITY AS m (event_id, channel, queue, address, sender, subject, body_html, body_text, push_data,
                                    webhook_url, unsubscribe_url, attempts, max_attempts, valid_until, external_id,
                                    event_type, language, country, ord)),
@@ -105,8 +105,17 @@ SELECT is((SELECT status::text || ': ' || failure_reason FROM mc.delivery_log WH
   'failed: no outcome after 3 delivery attempts', 'it failed in the same pass');
 SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE lease_token IS NOT NULL), 2, 'the two returned are leased to the run');
 SELECT is((SELECT count(*)::int || ' ' || bool_and(m.event_id IS NULL)::text
-           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000002', '{email}', '{10}') m),
+           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000002', '{email}', '{10}', '{NULL}', '{NULL}') m),
   '1 true', 'a run that no longer holds the slot gets one row of NULLs');
+-- The worker's cursors (after_rt, after_batch): only ids above them, per queue.
+UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL WHERE status = 'pending';
+SELECT is((SELECT array_agg(m.event_id) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}',
+                                                             ARRAY[:news_id]::bigint[], ARRAY[:batch_id - 1]::bigint[]) m),
+  ARRAY[:batch_id]::bigint[], 'claim past the cursors: the rt message at the rt cursor is skipped, the batch one above its cursor is not');
+UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL WHERE status = 'pending';
+SELECT is((SELECT count(*)::int FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}',
+                                                     ARRAY[:news_id]::bigint[], ARRAY[:batch_id]::bigint[]) m),
+  0, 'claim past both cursors: nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

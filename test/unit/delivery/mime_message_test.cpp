@@ -234,6 +234,19 @@ TEST(TransferEncoding, QuotedPrintableRoundTripsAndSoftBreaks) {
   EXPECT_EQ(quoted_printable_decode(qp), normalize_crlf(in));
 }
 
+TEST(TransferEncoding, NormalizeCrlfEveryLineEnd) {
+  EXPECT_EQ(normalize_crlf(""), "");
+  EXPECT_EQ(normalize_crlf("no line end"), "no line end");
+  EXPECT_EQ(normalize_crlf("a\nb"), "a\r\nb");
+  EXPECT_EQ(normalize_crlf("a\r\nb"), "a\r\nb");
+  EXPECT_EQ(normalize_crlf("a\rb"), "a\r\nb");
+  EXPECT_EQ(normalize_crlf("a\n\nb\r\r\n"), "a\r\n\r\nb\r\n\r\n");
+  EXPECT_EQ(normalize_crlf("\n"), "\r\n");
+  EXPECT_EQ(normalize_crlf("\r"), "\r\n");
+  EXPECT_EQ(normalize_crlf("end\r"), "end\r\n");
+  EXPECT_EQ(normalize_crlf("\n\r"), "\r\n\r\n");
+}
+
 TEST(TransferEncoding, Base64KnownValues) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");
