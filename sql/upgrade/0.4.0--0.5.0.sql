@@ -74,6 +74,8 @@ CREATE INDEX delivery_log_pending_queue ON mc.delivery_log (channel, queue, even
 -- reader (mc.claim_messages now merges the two queues' passes over the latter); one index
 -- insertion less per message processed and per message claimed or recorded.
 DROP INDEX mc.delivery_log_pending;
+-- Room for the claim's HOT update (tables/delivery_log.sql); pages already full keep theirs.
+ALTER TABLE mc.delivery_log SET (fillfactor = 50);
 \ir functions/claim_messages.sql
 \ir functions/sender_workers.sql
 -- ==== END sdb =================================================================================
