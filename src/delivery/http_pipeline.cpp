@@ -321,7 +321,9 @@ void HttpPipeline::on_response(Conn& c) {
   ++stats_.transfers_done;
   completed_.push_back(std::move(res));
   ++c.served;
-  if (!c.reader.keep_alive()) close(c);
+  // An answer before the whole request went out (a server refusing a body early): the rest of
+  // the request would be read as the next one, so the connection ends here.
+  if (!c.reader.keep_alive() || c.out_sent < c.out.size()) close(c);
 }
 
 void HttpPipeline::on_readable(Conn& c, std::int64_t) {

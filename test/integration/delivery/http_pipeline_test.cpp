@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -225,6 +226,35 @@ TEST(HttpPipeline, KeptAliveConnectionClosedUnderARequestIsRetriedOnce) {
   auto second = run(sender);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].outcome.disposition, Disposition::Sent) << second[0].outcome.failure_reason;
+  EXPECT_EQ(server.connections(), 2);
+}
+
+// A server that answers before it has read the whole request (413 for a large body) and reads
+// no further: that connection is not used again (the rest of the body would be read as the next
+// request).
+TEST(HttpPipeline, AnswerBeforeTheWholeRequestEndsTheConnection) {
+  ScriptedServer server([](int fd, int conn) {
+    if (conn == 1) {
+      std::string head;
+      char c;
+      while (head.find("\r\n\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) head += c;
+      send_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n");
+      pollfd p{fd, POLLRDHUP, 0};
+      ::poll(&p, 1, 10000);  // until the client closes (bounded)
+      return;
+    }
+    while (!read_request(fd).empty()) send_all(fd, kOk);
+  });
+  HttpSender sender(options(R"({"max_connections":1,"timeout_ms":3000})"));
+  HttpJob big = post(1, server.url());
+  big.body.assign(64 << 20, 'x');  // more than the kernel buffers on loopback
+  sender.add(std::move(big));
+  sender.add(post(2, server.url()));
+  auto r = run(sender);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, 413);
+  EXPECT_EQ(r[0].outcome.disposition, Disposition::Failed);
+  EXPECT_EQ(r[1].outcome.disposition, Disposition::Sent) << r[1].outcome.failure_reason;
   EXPECT_EQ(server.connections(), 2);
 }
 
