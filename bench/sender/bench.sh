@@ -72,9 +72,14 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 wrk_rate() { wrk -t1 -c8 -d10s -s "$work/post.lua" http://127.0.0.1:8088/hook | awk '/Requests\/sec/ {print $2}'; }
 
+# The webhook sending path alone, without PostgreSQL (bench/sender/http_client_bench.cpp, CMake
+# target http_client_bench): the native keep-alive client and libcurl, N signed POSTs each.
+client=${HTTP_CLIENT_BENCH:-build/http_client_bench}
+client_rate() { "$client" http://127.0.0.1:8088/hook "$((n * 5))" "$conns" "$1" | awk '{print $1}'; }
+
 echo "# Sender benchmarks ($(date -u +%FT%TZ), $(nproc) cores, $n messages per run, $runs runs, $workers worker(s) x $conns connections)"
 echo
-e_ours=() e_base=() h_ours=() h_base=()
+e_ours=() e_base=() h_ours=() h_base=() c_native=() c_curl=() c_wrk=()
 for i in $(seq 1 "$runs"); do
   prepare email mail
   if [ $((i % 2)) = 1 ]; then e_ours+=("$(ours email sink)"); e_base+=("$(smtp_source)"); else e_base+=("$(smtp_source)"); e_ours+=("$(ours email sink)"); fi
@@ -83,6 +88,10 @@ for i in $(seq 1 "$runs"); do
   if [ $((i % 2)) = 1 ]; then h_ours+=("$(ours webhook nginx)"); h_base+=("$(wrk_rate)"); else h_base+=("$(wrk_rate)"); h_ours+=("$(ours webhook nginx)"); fi
   q "SELECT mc.route_channel('webhook', NULL)" >/dev/null
   echo "run $i: email ours ${e_ours[-1]}/s smtp-source ${e_base[-1]}/s; webhook ours ${h_ours[-1]}/s wrk ${h_base[-1]}/s" >&2
+  if [ -x "$client" ]; then
+    c_native+=("$(client_rate native)"); c_curl+=("$(client_rate curl)"); c_wrk+=("$(wrk_rate)")
+    echo "run $i: client alone native ${c_native[-1]}/s curl ${c_curl[-1]}/s wrk ${c_wrk[-1]}/s" >&2
+  fi
 done
 eo=$(printf '%s\n' "${e_ours[@]}" | median); eb=$(printf '%s\n' "${e_base[@]}" | median)
 ho=$(printf '%s\n' "${h_ours[@]}" | median); hb=$(printf '%s\n' "${h_base[@]}" | median)
@@ -91,8 +100,16 @@ echo "| case | ours (median) | baseline (median) | ratio | target |"
 echo "|---|---|---|---|---|"
 echo "| email, pending -> smtp-sink -> sent recorded, 8 connections, 2 KB | $eo msg/s | smtp-source -s 8 -d -l 2048: $eb msg/s | $er | >= 1.0: $(echo "$er >= 1.0" | bc | sed 's/1/yes/;s/0/**no**/') |"
 echo "| webhook, pending -> nginx -> sent recorded, 8 connections | $ho req/s | wrk -t1 -c8: $hb req/s | $hr | >= 0.25: $(echo "$hr >= 0.25" | bc | sed 's/1/yes/;s/0/**no**/') |"
+if [ -x "$client" ]; then
+  cn=$(printf '%s\n' "${c_native[@]}" | median); cc=$(printf '%s\n' "${c_curl[@]}" | median)
+  cw=$(printf '%s\n' "${c_wrk[@]}" | median)
+  echo "| webhook sending path alone (no PostgreSQL), $((n * 5)) signed POSTs: native client / libcurl | $cn / $cc req/s | wrk -t1 -c8: $cw req/s | $(echo "scale=2; $cn / $cw" | bc) / $(echo "scale=2; $cc / $cw" | bc) | — |"
+else
+  echo "(no $client: the sending path alone was not measured; cmake --build build --target http_client_bench)"
+fi
 echo
 echo "Runs: email ours ${e_ours[*]}; smtp-source ${e_base[*]}; webhook ours ${h_ours[*]}; wrk ${h_base[*]}"
+[ -x "$client" ] && echo "Client alone: native ${c_native[*]}; curl ${c_curl[*]}; wrk ${c_wrk[*]}"
 
 # rt latency through the real pg_cron workflows, 200 events/s.
 /usr/bin/python3 bench/sender/stamp_smtp.py --out "$work/stamps.txt" --port 2527 >"$work/stamp.out" 2>&1 & pids+=($!)

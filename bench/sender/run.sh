@@ -4,6 +4,8 @@
 #           to the same sink: 8 connections, 2 KB messages, reused connections (smtp-source -d);
 #   webhook pending message -> HTTP POST -> 'sent' recorded, into nginx-light, vs wrk with the
 #           same 8 connections;
+#   client  the webhook sending path alone, without PostgreSQL (http_client_bench, built by CMake
+#           in build/, or HTTP_CLIENT_BENCH=path): the native client and libcurl, vs wrk;
 #   latency event committed -> accepted by the SMTP server, at 200 events/s through the real
 #           pg_cron workflows (rtEventsProcessing + the woken sender worker): p50 / p99.
 # Medians of SENDER_RUNS (default 3) alternating runs. Expects the extension built and installed

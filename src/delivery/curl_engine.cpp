@@ -61,7 +61,8 @@ struct CurlEngine::Slot {
 
 CurlEngine::CurlEngine(EngineLimits limits)
     : limits_(limits),
-      bucket_(limits.max_per_second, std::max(1.0, limits.max_per_second), monotonic_ms()) {
+      own_bucket_(limits.max_per_second, std::max(1.0, limits.max_per_second), monotonic_ms()),
+      bucket_(limits.shared_bucket ? *limits.shared_bucket : own_bucket_) {
   global_init_once();
   if (limits_.max_connections < 1) limits_.max_connections = 1;
   for (int i = 0; i < limits_.max_connections; ++i) {

@@ -54,6 +54,9 @@ struct EngineLimits {
   int max_connections = 4;
   int max_messages_per_connection = 0;  // 0: unlimited
   double max_per_second = 0;            // 0: unlimited
+  // A rate limit shared with another sender of the same provider (HttpSender's native client);
+  // not owned. nullptr: the engine's own, of max_per_second.
+  TokenBucket* shared_bucket = nullptr;
 };
 
 // A socket to wait for, and what for (the external-wait API below).
@@ -121,7 +124,8 @@ class CurlEngine {
   void drive(int wait_ms);
 
   EngineLimits limits_;
-  TokenBucket bucket_;
+  TokenBucket own_bucket_;
+  TokenBucket& bucket_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::deque<std::unique_ptr<Transfer>> queue_;
   std::vector<std::unique_ptr<Transfer>> completed_;

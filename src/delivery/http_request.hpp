@@ -40,6 +40,9 @@ class HttpRequestTemplate {
   // (bad URL, header injection) or mc::tmpl::TemplateError (a render limit).
   HttpJob render(std::uint64_t id, const mc::tmpl::DataSource& data, const mc::tmpl::DataRef& root,
                  const std::string& secret, const std::string& webhook_url = {}) const;
+  // Whether render() reads `data` at all (the provider has header or body templates); when not,
+  // the caller may pass an empty object instead of building the message's fields.
+  bool uses_data() const { return !headers_.empty() || body_ != nullptr; }
 
  private:
   HttpOptions options_;  // a copy: the template outlives whatever it was built from

@@ -2,6 +2,9 @@
 
 #include "delivery/delivery_error.hpp"
 #include "delivery/http_outcome.hpp"
+#include "delivery/http_pipeline.hpp"
+
+#include <poll.h>
 
 #include <cctype>
 #include <cstring>
@@ -128,26 +131,125 @@ class HttpTransfer final : public Transfer {
   HttpResult result_;
 };
 
-EngineLimits limits_of(const HttpOptions& o) {
-  EngineLimits l;
-  l.max_connections = o.max_connections;
-  l.max_per_second = o.max_per_second;
-  return l;
-}
 }  // namespace
 
-HttpSender::HttpSender(HttpOptions options)
-    : options_(std::move(options)), engine_(limits_of(options_)) {}
+HttpSender::HttpSender(HttpOptions options, bool native)
+    : options_(std::move(options)),
+      bucket_(options_.max_per_second, std::max(1.0, options_.max_per_second), monotonic_ms()),
+      engine_([this] {
+        EngineLimits l;
+        l.max_connections = options_.max_connections;
+        l.max_per_second = options_.max_per_second;
+        l.shared_bucket = &bucket_;
+        return l;
+      }()) {
+  if (native) native_ = std::make_unique<HttpPipeline>(options_, &bucket_);
+}
+
+HttpSender::~HttpSender() = default;
 
 void HttpSender::add(HttpJob job) {
+  if (native_) {
+    ParsedUrl u;
+    bool parsed = false;
+    try {
+      u = parse_url(job.url, "url");
+      parsed = true;
+    } catch (const std::exception&) {
+      // refused by the curl path's setup, with the same message as before
+    }
+    if (parsed && HttpPipeline::usable(job, u)) {
+      native_->add(std::move(job), u);
+      return;
+    }
+  }
   engine_.add(std::make_unique<HttpTransfer>(std::move(job), options_));
+}
+
+std::size_t HttpSender::completed() const {
+  return done_.size() + (native_ ? native_->completed() : 0);
 }
 
 std::vector<HttpResult> HttpSender::take_completed() {
   std::vector<HttpResult> out;
+  out.swap(done_);
   for (auto& t : engine_.take_completed())
     out.push_back(static_cast<HttpTransfer&>(*t).take_result());
+  if (native_) native_->take_completed(out);
   return out;
+}
+
+bool HttpSender::idle() const { return engine_.idle() && (!native_ || native_->idle()); }
+
+std::size_t HttpSender::queued() const {
+  return engine_.queued() + (native_ ? native_->queued() : 0);
+}
+
+std::size_t HttpSender::in_flight() const {
+  return engine_.in_flight() + (native_ ? native_->in_flight() : 0);
+}
+
+EngineStats HttpSender::stats() const {
+  EngineStats s = engine_.stats();
+  if (native_) {
+    s.connections_opened += native_->stats().connections_opened;
+    s.transfers_done += native_->stats().transfers_done;
+  }
+  return s;
+}
+
+std::vector<WaitSocket> HttpSender::wait_sockets() const {
+  std::vector<WaitSocket> out = engine_.wait_sockets();
+  if (native_) native_->wait_sockets(out);
+  return out;
+}
+
+long HttpSender::wait_timeout_ms() {
+  long t = engine_.wait_timeout_ms();
+  if (native_) {
+    long n = native_->wait_timeout_ms();
+    if (n >= 0 && (t < 0 || n < t)) t = n;
+  }
+  return t;
+}
+
+void HttpSender::process(const std::vector<ReadySocket>& ready) {
+  if (!native_) {
+    engine_.process(ready);
+    return;
+  }
+  std::vector<ReadySocket> mine, theirs;
+  for (const ReadySocket& r : ready) (native_->owns(r.fd) ? mine : theirs).push_back(r);
+  native_->process(mine);
+  engine_.process(theirs);
+}
+
+std::size_t HttpSender::poll(int timeout_ms) {
+  if (!native_) return engine_.poll(timeout_ms);
+  std::int64_t deadline = monotonic_ms() + std::max(0, timeout_ms);
+  for (;;) {
+    if (idle()) return completed();
+    std::vector<WaitSocket> socks = wait_sockets();
+    long t = wait_timeout_ms();
+    long left = static_cast<long>(std::max<std::int64_t>(0, deadline - monotonic_ms()));
+    long wait = t >= 0 && t < left ? t : left;
+    std::vector<pollfd> fds;
+    fds.reserve(socks.size());
+    for (const WaitSocket& s : socks)
+      fds.push_back({s.fd, static_cast<short>((s.read ? POLLIN : 0) | (s.write ? POLLOUT : 0)), 0});
+    if (!fds.empty() || wait > 0)
+      ::poll(fds.empty() ? nullptr : fds.data(), fds.size(), static_cast<int>(wait));
+    std::vector<ReadySocket> ready;
+    for (const pollfd& p : fds)
+      if (p.revents)
+        ready.push_back({p.fd, (p.revents & (POLLIN | POLLHUP)) != 0, (p.revents & POLLOUT) != 0,
+                         (p.revents & (POLLERR | POLLNVAL)) != 0});
+    process(ready);
+    // Finished curl transfers wait in done_, so completed() sees them.
+    for (auto& t2 : engine_.take_completed())
+      done_.push_back(static_cast<HttpTransfer&>(*t2).take_result());
+    if (completed() > 0 || idle() || monotonic_ms() >= deadline) return completed();
+  }
 }
 
 }  // namespace mc::delivery

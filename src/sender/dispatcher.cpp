@@ -243,22 +243,25 @@ void Dispatcher::send_email(Provider& p, const Message& m) {
 void Dispatcher::send_http(Provider& p, const Message& m) {
   using tmpl::Value;
   Value data = Value::object();
-  auto set = [&](const char* key, const std::string& v) {
-    data.set(key, v.empty() ? Value() : Value::string(v));
-  };
-  set("address", m.address);
-  set("sender", m.sender);
-  set("subject", m.subject);
-  set("body_html", m.body_html);
-  set("body_text", m.body_text);
-  set("push_data", m.push_data);
-  set("webhook_url", m.webhook_url);
-  data.set("event_id", Value::number(std::to_string(m.event_id)));
-  set("externalId", m.external_id);
-  set("type", m.type);
-  set("language", m.language);
-  set("country", m.country);
-  set("queue", m.queue);
+  // (A webhook provider without header or body templates reads none of the fields: not built.)
+  if (p.request->uses_data()) {
+    auto set = [&](const char* key, const std::string& v) {
+      data.set(key, v.empty() ? Value() : Value::string(v));
+    };
+    set("address", m.address);
+    set("sender", m.sender);
+    set("subject", m.subject);
+    set("body_html", m.body_html);
+    set("body_text", m.body_text);
+    set("push_data", m.push_data);
+    set("webhook_url", m.webhook_url);
+    data.set("event_id", Value::number(std::to_string(m.event_id)));
+    set("externalId", m.external_id);
+    set("type", m.type);
+    set("language", m.language);
+    set("country", m.country);
+    set("queue", m.queue);
+  }
   tmpl::ValueSource source;
   delivery::HttpJob job =
       p.request->render(m.event_id, source, tmpl::ValueSource::ref(data), p.secret, m.webhook_url);

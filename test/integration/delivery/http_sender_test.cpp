@@ -53,11 +53,19 @@ Value message_data() {
   v.set("event_id", Value::number("42"));
   return v;
 }
+// Every case runs on both paths: the native keep-alive client (http:// on a literal address,
+// http_pipeline.hpp) and libcurl.
+class HttpSenderPaths : public ::testing::TestWithParam<bool> {};
 }  // namespace
 
-TEST(HttpSender, OutcomesByStatus) {
+INSTANTIATE_TEST_SUITE_P(Paths, HttpSenderPaths, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? "native" : "curl";
+                         });
+
+TEST_P(HttpSenderPaths, OutcomesByStatus) {
   ServerProcess server("http_server.py", {});
-  HttpSender sender(options(base(server) + "/ok"));
+  HttpSender sender(options(base(server) + "/ok"), GetParam());
   sender.add(post(1, base(server) + "/ok"));
   sender.add(post(2, base(server) + "/429"));
   sender.add(post(3, base(server) + "/503"));
@@ -82,7 +90,7 @@ TEST(HttpSender, OutcomesByStatus) {
   EXPECT_EQ(r[4].outcome.failure_reason, "HTTP 400 {\"error\":\"bad request\"}");
 }
 
-TEST(HttpSender, RendersProviderTemplatesWithSecretInHeadersOnly) {
+TEST_P(HttpSenderPaths, RendersProviderTemplatesWithSecretInHeadersOnly) {
   ServerProcess server("http_server.py", {});
   auto opts = options(base(server) + "/ok/send",
                       R"({"method":"PUT","headers":{"Authorization":"Bearer {{secret}}",
@@ -91,7 +99,7 @@ TEST(HttpSender, RendersProviderTemplatesWithSecretInHeadersOnly) {
   HttpRequestTemplate request(opts);
   Value data = message_data();
   ValueSource source;
-  HttpSender sender(opts);
+  HttpSender sender(opts, GetParam());
   sender.add(request.render(42, source, ValueSource::ref(data), "tok-secret"));
   auto r = run(sender);
   ASSERT_EQ(r.size(), 1u);
@@ -105,7 +113,7 @@ TEST(HttpSender, RendersProviderTemplatesWithSecretInHeadersOnly) {
   EXPECT_EQ(rec["body"], "{\"to\":\"+15550100\",\"text\":\"Your code is 1234\",\"s\":\"\"}");
 }
 
-TEST(HttpSender, HeaderInjectionThroughMessageDataRefused) {
+TEST(HttpSenderTemplate, HeaderInjectionThroughMessageDataRefused) {
   auto opts = options("http://127.0.0.1:9/ok", R"({"headers":{"X-To":"{{address}}"}})");
   HttpRequestTemplate request(opts);
   Value data = Value::object();
@@ -114,7 +122,7 @@ TEST(HttpSender, HeaderInjectionThroughMessageDataRefused) {
   EXPECT_THROW(request.render(1, source, ValueSource::ref(data), ""), DeliveryError);
 }
 
-TEST(HttpSender, WebhookSignatureVerifiedByReceiver) {
+TEST_P(HttpSenderPaths, WebhookSignatureVerifiedByReceiver) {
   ServerProcess server("http_server.py", {"--key", "whsec-test"});
   auto opts = parse_provider_config("hooks", "webhook", "http", std::nullopt,
                                     R"({"body":"{\"event\":{{event_id}},\"to\":\"{{address}}\"}"})")
@@ -122,7 +130,7 @@ TEST(HttpSender, WebhookSignatureVerifiedByReceiver) {
   HttpRequestTemplate request(opts);
   Value data = message_data();
   ValueSource source;
-  HttpSender sender(opts);
+  HttpSender sender(opts, GetParam());
   HttpJob good = request.render(1, source, ValueSource::ref(data), "", base(server) + "/ok/hook");
   sign_webhook(good, "whsec-test", "42");
   HttpJob bad = request.render(2, source, ValueSource::ref(data), "", base(server) + "/ok/hook");
@@ -145,9 +153,9 @@ TEST(HttpSender, WebhookSignatureVerifiedByReceiver) {
   EXPECT_THROW(request.render(3, source, ValueSource::ref(data), "", "ftp://x/"), DeliveryError);
 }
 
-TEST(HttpSender, KeepAliveWithinMaxConnections) {
+TEST_P(HttpSenderPaths, KeepAliveWithinMaxConnections) {
   ServerProcess server("http_server.py", {});
-  HttpSender sender(options(base(server) + "/ok", R"({"max_connections":2})"));
+  HttpSender sender(options(base(server) + "/ok", R"({"max_connections":2})"), GetParam());
   for (int i = 1; i <= 20; ++i) sender.add(post(i, base(server) + "/ok"));
   auto r = run(sender);
   ASSERT_EQ(r.size(), 20u);
@@ -159,9 +167,10 @@ TEST(HttpSender, KeepAliveWithinMaxConnections) {
             static_cast<std::uint64_t>(stats["connections"].get<int>()));
 }
 
-TEST(HttpSender, TimeoutAndRefusedAreDeferred) {
+TEST_P(HttpSenderPaths, TimeoutAndRefusedAreDeferred) {
   ServerProcess server("http_server.py", {"--slow", "3"});
-  HttpSender sender(options(base(server) + "/ok", R"({"timeout_ms":500,"max_connections":2})"));
+  HttpSender sender(options(base(server) + "/ok", R"({"timeout_ms":500,"max_connections":2})"),
+                    GetParam());
   auto start = std::chrono::steady_clock::now();
   sender.add(post(1, base(server) + "/slow"));
   sender.add(post(2, base(server) + "/ok"));
@@ -179,9 +188,9 @@ TEST(HttpSender, TimeoutAndRefusedAreDeferred) {
   EXPECT_LT(elapsed, 2500);
 }
 
-TEST(HttpSender, ConfiguredSuccessCodes) {
+TEST_P(HttpSenderPaths, ConfiguredSuccessCodes) {
   ServerProcess server("http_server.py", {});
-  HttpSender sender(options(base(server) + "/ok", R"({"success_codes":[201]})"));
+  HttpSender sender(options(base(server) + "/ok", R"({"success_codes":[201]})"), GetParam());
   sender.add(post(1, base(server) + "/ok"));
   auto r = run(sender);
   ASSERT_EQ(r.size(), 1u);
