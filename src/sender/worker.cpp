@@ -2,10 +2,12 @@
 // mc.sender_worker, one loop:
 //   claim (a short transaction: routed providers if they changed, then up to each provider's
 //   free capacity of pending messages, rt first, under the run's lease token) -> commit ->
-//   hand them to the providers' libcurl senders (never blocking on one connection) -> wait on
-//   ONE WaitEventSet: the latch (processing's commit, mc._wake_senders), postmaster death,
-//   every curl socket, curl's next timer -> let curl progress -> record the finished outcomes
-//   in batches (a short transaction, only rows the run still holds: each outcome once).
+//   hand them to the providers' senders (pipelining SMTP and keep-alive HTTP clients, or
+//   libcurl; never blocking on one connection) -> wait: poll(2) on the sockets while messages
+//   are in flight, else ONE WaitEventSet: the latch (processing's commit, mc._wake_senders),
+//   postmaster death, every socket, the senders' next timer -> let them progress -> record
+//   the finished outcomes in batches (a short transaction, only rows the run still holds:
+//   each outcome once).
 // Errors: every PostgreSQL call goes through pg::call; a failed claim, record or wait aborts
 // its transaction, is logged as a WARNING and the loop goes on (one bad message never ends the
 // worker: a message that cannot be built fails on its own). SIGTERM: finish what is in
@@ -332,7 +334,8 @@ void wait(const std::vector<delivery::WaitSocket>& sockets, long timeout_ms, boo
   // (still ~13 % of the worker at ~20,000 messages/s, almost all epoll set-up and tear-down).
   // A latch set meanwhile is seen when the poll returns: a claim at most kBusyPollMs late.
   if (busy && !sockets.empty()) {
-    if (!poll_ready(sockets, events, count, static_cast<int>(std::min<long>(timeout_ms, kBusyPollMs))))
+    if (!poll_ready(sockets, events, count,
+                    static_cast<int>(std::min<long>(timeout_ms, kBusyPollMs))))
       *count = 0;
     return;
   }
