@@ -123,23 +123,26 @@ ParsedUrl parse_url(const std::string& url, const char* field) {
     refuse(field, "must not carry credentials (use mc.set_provider_secret)");
   if (url.find('#') != std::string::npos) refuse(field, "must not have a fragment");
   std::string port_text;
+  bool has_port = false;  // a ':' after the host (an IPv6 literal's own colons do not count)
   if (!authority.empty() && authority[0] == '[') {
     std::size_t close = authority.find(']');
     if (close == std::string::npos) refuse(field, "malformed IPv6 literal");
     out.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') refuse(field, "malformed URL after the IPv6 literal");
+      has_port = true;
       port_text = authority.substr(close + 2);
     }
     if (out.host.find(':') == std::string::npos) refuse(field, "malformed IPv6 literal");
   } else {
     std::size_t colon = authority.find(':');
     out.host = authority.substr(0, colon);
-    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
+    has_port = colon != std::string::npos;
+    if (has_port) port_text = authority.substr(colon + 1);
     if (out.host.find(':') != std::string::npos) refuse(field, "malformed host");
   }
   if (!valid_host(out.host)) refuse(field, "malformed or missing host in " + url);
-  if (!port_text.empty() || authority.find(':') != std::string::npos) {
+  if (has_port) {
     if (port_text.empty() || port_text.size() > 5 ||
         !std::all_of(port_text.begin(), port_text.end(), ::isdigit))
       refuse(field, "malformed port in " + url);

@@ -43,6 +43,13 @@ TEST(ProviderConfig, SmtpDefaultsAndOptions) {
   c = parse_provider_config("r", "email", "smtp", "smtp://[::1]:25", R"({"starttls":"off"})");
   EXPECT_EQ(c.smtp.url.host, "::1");
   EXPECT_EQ(c.smtp.starttls, StartTls::Off);
+  // An IPv6 literal without a port: its own colons are not a port separator.
+  c = parse_provider_config("w", "sms", "http", "http://[::1]/hook", "{}");
+  EXPECT_EQ(c.http.url->host, "::1");
+  EXPECT_EQ(c.http.url->path, "/hook");
+  c = parse_provider_config("w", "sms", "http", "http://[2001:db8::5]:8080/h", "{}");
+  EXPECT_EQ(c.http.url->host, "2001:db8::5");
+  EXPECT_EQ(c.http.url->port, 8080);
 }
 
 TEST(ProviderConfig, ErrorsNameTheField) {
@@ -73,7 +80,8 @@ TEST(ProviderConfig, ErrorsNameTheField) {
 TEST(ProviderConfig, MalformedUrlsRefused) {
   for (const char* bad :
        {"smtp//h:25", "http://h:25", "smtp://:25", "smtp://h:0", "smtp://h:99999", "smtp://h:2x",
-        "smtp://user:pw@h:25", "smtp://h:25/helo", "smtp://h h", "smtp://[::1", "smtp://h:"}) {
+        "smtp://user:pw@h:25", "smtp://h:25/helo", "smtp://h h", "smtp://[::1",
+        "smtp://h:", "smtp://[::1]:", "smtp://[::1]x", "smtp://[::1]:0", "smtp://[::1]:2x"}) {
     std::string e = error_of("email", "smtp", std::string(bad), "{}");
     EXPECT_EQ(e.rfind("url: ", 0), 0u) << bad << " -> " << e;
   }
