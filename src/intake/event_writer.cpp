@@ -6,6 +6,7 @@
 
 #include "core/channel.hpp"
 #include "pg/guard.hpp"
+#include "pg/result_relation.hpp"
 #include "pg/spi_statement.hpp"
 
 extern "C" {
@@ -363,37 +364,7 @@ void insert_direct_unsafe(const TableInfo* info, const EventRecord* records, con
   check_insert_privilege_unsafe(info, records, which, count);
 
   EState* estate = CreateExecutorState();
-  RangeTblEntry* rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = info->relid;
-  rte->relkind = RELKIND_RELATION;
-  rte->rellockmode = RowExclusiveLock;
-  // The privileges an INSERT needs, as the executor records them. PostgreSQL 16 moved them out
-  // of the range-table entry into a list of RTEPermissionInfo the entry points into (1-based),
-  // and ExecInitRangeTable takes that list; 18 added the range-table indexes left unpruned.
-#if PG_VERSION_NUM >= 160000
-  RTEPermissionInfo* perminfo = makeNode(RTEPermissionInfo);
-  perminfo->relid = info->relid;
-  perminfo->inh = false;
-  perminfo->requiredPerms = ACL_INSERT;
-  rte->perminfoindex = 1;
-#if PG_VERSION_NUM >= 180000
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
-#else
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
-#endif
-#else
-  rte->requiredPerms = ACL_INSERT;
-  ExecInitRangeTable(estate, list_make1(rte));
-#endif
-  ResultRelInfo* rri = makeNode(ResultRelInfo);
-  ExecInitResultRelation(estate, rri, 1);
-#if PG_VERSION_NUM >= 170000
-  CheckValidResultRel(rri, CMD_INSERT, NIL);  // 17 added the MERGE actions to check (none)
-#else
-  CheckValidResultRel(rri, CMD_INSERT);
-#endif
-  ExecOpenIndices(rri, false);
+  ResultRelInfo* rri = pg::open_result_relation_unsafe(estate, info->relid, CMD_INSERT, nullptr);
   Relation rel = rri->ri_RelationDesc;
   bool check_constraints = rel->rd_att->constr != nullptr && !info->own_constraints_only;
 

@@ -4,6 +4,7 @@
 
 #include "intake/queue.hpp"
 #include "pg/guard.hpp"
+#include "pg/result_relation.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -169,11 +170,12 @@ void insert_index_entries(ResultRelInfo* rri, TupleTableSlot* slot, EState* esta
 #endif
 }
 
-void set_updated_columns(RangeTblEntry* rte, const Table* t, Bitmapset** updated) {
-  (void)rte;
+Bitmapset* updated_columns_unsafe(const Table* t) {
+  Bitmapset* updated = nullptr;
   for (int c = 0; c < kColumnCount; ++c)
     if (c != kId)
-      *updated = bms_add_member(*updated, t->attnum[c] - FirstLowInvalidHeapAttributeNumber);
+      updated = bms_add_member(updated, t->attnum[c] - FirstLowInvalidHeapAttributeNumber);
+  return updated;
 }
 
 // Returns false (nothing written) when the table is not the extension's; else appends to `left`
@@ -192,38 +194,10 @@ bool update_unsafe(intake::Queue queue, TimestampTz now, const std::vector<Event
   check_privileges_unsafe(&t);
 
   EState* estate = CreateExecutorState();
-  RangeTblEntry* rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = relid;
-  rte->relkind = RELKIND_RELATION;
-  rte->rellockmode = RowExclusiveLock;
-  // The updated columns, as the executor records them: the index AM's hint that an index's key
-  // did not change (bottom-up deletion of the old versions' entries) reads them.
-#if PG_VERSION_NUM >= 160000
-  RTEPermissionInfo* perminfo = makeNode(RTEPermissionInfo);
-  perminfo->relid = relid;
-  perminfo->inh = false;
-  perminfo->requiredPerms = ACL_UPDATE;
-  set_updated_columns(rte, &t, &perminfo->updatedCols);
-  rte->perminfoindex = 1;
-#if PG_VERSION_NUM >= 180000
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
-#else
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
-#endif
-#else
-  rte->requiredPerms = ACL_UPDATE;
-  set_updated_columns(rte, &t, &rte->updatedCols);
-  ExecInitRangeTable(estate, list_make1(rte));
-#endif
-  ResultRelInfo* rri = makeNode(ResultRelInfo);
-  ExecInitResultRelation(estate, rri, 1);
-#if PG_VERSION_NUM >= 170000
-  CheckValidResultRel(rri, CMD_UPDATE, NIL);
-#else
-  CheckValidResultRel(rri, CMD_UPDATE);
-#endif
-  ExecOpenIndices(rri, false);
+  // The updated columns: the index AM's hint that an index's key did not change (bottom-up
+  // deletion of the old versions' entries) reads them.
+  ResultRelInfo* rri =
+      pg::open_result_relation_unsafe(estate, relid, CMD_UPDATE, updated_columns_unsafe(&t));
   Relation rel = rri->ri_RelationDesc;
   TupleDesc desc = RelationGetDescr(rel);
   int natts = desc->natts;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "pg/guard.hpp"
+#include "pg/result_relation.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -261,34 +262,7 @@ bool insert_unsafe(intake::Queue queue, TimestampTz now, const std::vector<LogRo
   check_privilege_unsafe(&t, unsubscribe);
 
   EState* estate = CreateExecutorState();
-  RangeTblEntry* rte = makeNode(RangeTblEntry);
-  rte->rtekind = RTE_RELATION;
-  rte->relid = relid;
-  rte->relkind = RELKIND_RELATION;
-  rte->rellockmode = RowExclusiveLock;
-#if PG_VERSION_NUM >= 160000
-  RTEPermissionInfo* perminfo = makeNode(RTEPermissionInfo);
-  perminfo->relid = relid;
-  perminfo->inh = false;
-  perminfo->requiredPerms = ACL_INSERT;
-  rte->perminfoindex = 1;
-#if PG_VERSION_NUM >= 180000
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo), bms_make_singleton(1));
-#else
-  ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
-#endif
-#else
-  rte->requiredPerms = ACL_INSERT;
-  ExecInitRangeTable(estate, list_make1(rte));
-#endif
-  ResultRelInfo* rri = makeNode(ResultRelInfo);
-  ExecInitResultRelation(estate, rri, 1);
-#if PG_VERSION_NUM >= 170000
-  CheckValidResultRel(rri, CMD_INSERT, NIL);
-#else
-  CheckValidResultRel(rri, CMD_INSERT);
-#endif
-  ExecOpenIndices(rri, false);
+  ResultRelInfo* rri = pg::open_result_relation_unsafe(estate, relid, CMD_INSERT, nullptr);
   Relation rel = rri->ri_RelationDesc;
 
   int count = static_cast<int>(rows.size());

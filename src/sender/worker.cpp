@@ -324,7 +324,7 @@ void wait(const std::vector<delivery::WaitSocket>& sockets, long timeout_ms, boo
           std::vector<WaitEvent>& events, int* count) {
   // Postmaster death is otherwise seen by the WaitEventSet only, which a busy worker may not
   // reach for a long time (cheap: a flag set by a signal on Linux).
-  if (!PostmasterIsAlive()) pg::call([] { proc_exit(1); });
+  if (!pg::call([] { return PostmasterIsAlive(); })) pg::call([] { proc_exit(1); });
   if (poll_ready(sockets, events, count, 0)) return;
   if (timeout_ms == 0) {
     *count = 0;
