@@ -1,6 +1,6 @@
 -- Bounces (spec section 8): a DSN or any bounce as received, parsed by the delivery core
 -- (src/delivery/bounce_parser.hpp, mc._parse_bounce). Matched to a message by the Message-ID
--- recorded on the delivery log, else the returned X-MC-Event-Id, else the failed recipient's
+-- recorded on the delivery log (whose event id it starts with), else the returned X-MC-Event-Id, else the failed recipient's
 -- latest message of the last 30 days. A failure (even after 'sent': a late bounce) fails the
 -- message, which the status copy turns into delivery_failed; a permanent address failure
 -- quarantines the address, a soft one (mailbox full) counts towards it (mc._soft_failures). Returns the event id matched, or NULL (no failure found, an
@@ -23,10 +23,18 @@ BEGIN
   IF (b->>'auto_reply')::boolean OR jsonb_array_length(b->'recipients') = 0 THEN
     RETURN NULL;
   END IF;
+  -- The sender's Message-IDs start with the event id (<event_id.random@domain>): found by
+  -- primary key, then the whole Message-ID must be the one recorded.
   SELECT * INTO d FROM mc.delivery_log x
-  WHERE x.message_id IN (SELECT jsonb_array_elements_text(b->'message_ids'))
+  WHERE x.event_id IN (SELECT n.i::bigint
+                       FROM jsonb_array_elements_text(b->'message_ids') m,
+                            LATERAL (SELECT substring(m FROM '^<?(-?[0-9]{1,19})\.')::numeric AS i) n
+                       WHERE n.i BETWEEN -9223372036854775808 AND 9223372036854775807)
+    AND x.message_id IN (SELECT jsonb_array_elements_text(b->'message_ids'))
   ORDER BY x.event_id DESC LIMIT 1 FOR UPDATE;
-  IF NOT FOUND AND b->>'event_id' ~ '^-?[0-9]{1,19}$' THEN
+  IF NOT FOUND AND (CASE WHEN b->>'event_id' ~ '^-?[0-9]{1,19}$'
+                         THEN (b->>'event_id')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
+                         ELSE false END) THEN
     SELECT * INTO d FROM mc.delivery_log x WHERE x.event_id = (b->>'event_id')::bigint FOR UPDATE;
   END IF;
   IF NOT FOUND THEN

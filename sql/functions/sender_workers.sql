@@ -107,8 +107,13 @@ REVOKE ALL ON FUNCTION mc._sender_attach(integer, integer) FROM PUBLIC;
 -- (NULL: from the start). Under a backlog the worker passes the last id it claimed, so a pass
 -- does not walk again the index entries of the messages it has in flight and of those just
 -- sent (not yet vacuumed): at 20,000 messages that walk was 60 % of the worker (perf).
+-- with_event[i]: whether the channel's provider reads the event's own fields (an HTTP provider
+-- with header or body templates). Only then are they looked up (a primary-key probe of the
+-- event per message: 15 % of the claim); else they are NULL, and so is valid_until: the
+-- validity end (the event's expires_at) is then applied by mc._sender_record to deferrals.
 CREATE OR REPLACE FUNCTION mc._sender_claim(slot integer, token uuid, channels text[], limits integer[],
-                                              after_rt bigint[], after_batch bigint[])
+                                              after_rt bigint[], after_batch bigint[],
+                                              with_event boolean[])
   RETURNS TABLE (event_id bigint, channel text, queue text, address text, sender text,
                  subject text, body_html text, body_text text, push_data text, webhook_url text,
                  unsubscribe_url text, attempts integer, max_attempts integer,
@@ -169,20 +174,34 @@ BEGIN
     SELECT c.event_id, c.channel::text, c.queue, c.address, c.sender, c.subject, c.body_html,
            c.body_text, c.push_data, c.webhook_url, c.unsubscribe_url, c.attempts,
            s.max_delivery_attempts,
-           extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity))::double precision,
+           CASE WHEN $7[i] THEN extract(epoch FROM coalesce(e.expires_at, c.created_at + s.message_validity))::double precision END,
            e.external_id, e.event_type, e.language, e.country
     FROM claimed c
     LEFT JOIN LATERAL (
       SELECT r.expires_at, r.external_id, r.event_type, r.language, r.country
-      FROM mc.rt_event r WHERE c.queue = 'rt' AND r.id = c.event_id
+      FROM mc.rt_event r WHERE $7[i] AND c.queue = 'rt' AND r.id = c.event_id
       UNION ALL
       SELECT b.expires_at, b.external_id, b.event_type, b.language, b.country
-      FROM mc.batch_event b WHERE c.queue = 'batch' AND b.id = c.event_id) e ON true
+      FROM mc.batch_event b WHERE $7[i] AND c.queue = 'batch' AND b.id = c.event_id) e ON $7[i]
     WHERE c.status = 'pending'
     ORDER BY c.queue = 'batch', c.event_id;
   END LOOP;
 END $$;
-REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[], bigint[], bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mc._sender_claim(integer, uuid, text[], integer[], bigint[], bigint[], boolean[]) FROM PUBLIC;
+
+-- Whether a deferred message's retry at `retry_at` (unix time) would come after its validity
+-- end: the event's expires_at, else the message's creation plus mc.settings.message_validity.
+-- mc._sender_record applies it to deferrals (not the worker: its claim reads the event only when
+-- the provider needs the event's fields; deferrals are rare, so only they look the event up).
+CREATE OR REPLACE FUNCTION mc._validity_ended(queue text, event_id bigint, created_at timestamptz,
+                                              retry_at double precision) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT to_timestamp($4) > coalesce(
+    CASE $1 WHEN 'rt' THEN (SELECT r.expires_at FROM mc.rt_event r WHERE r.id = $2)
+            ELSE (SELECT b.expires_at FROM mc.batch_event b WHERE b.id = $2) END,
+    $3 + (SELECT s.message_validity FROM mc.settings s))
+$$;
+REVOKE ALL ON FUNCTION mc._validity_ended(text, bigint, timestamptz, double precision) FROM PUBLIC;
 
 -- Records a batch of outcomes of the run `token`: sent / failed (final), deferred (pending
 -- again from retry_at). Only messages this run still holds are touched: an outcome is recorded
@@ -207,13 +226,23 @@ BEGIN
       message_id text, retry_at double precision, quarantine text, provider text, soft text)),
   u AS (
     UPDATE mc.delivery_log d
-    SET status = (CASE WHEN o.status = 'deferred' THEN 'pending' ELSE o.status END)::mc.delivery_status,
-        failure_reason = o.reason, message_id = coalesce(o.message_id, d.message_id),
-        lease_until = CASE WHEN o.status = 'deferred' THEN to_timestamp(o.retry_at) END,
+    SET status = (CASE WHEN o.status <> 'deferred' THEN o.status
+                       WHEN mc._validity_ended(d.queue, d.event_id, d.created_at, o.retry_at) THEN 'failed'
+                       ELSE 'pending' END)::mc.delivery_status,
+        failure_reason = CASE WHEN o.status <> 'deferred' THEN o.reason
+                              WHEN mc._validity_ended(d.queue, d.event_id, d.created_at, o.retry_at)
+                              THEN 'expired while deferred: ' || o.reason
+                              ELSE o.reason END,
+        message_id = coalesce(o.message_id, d.message_id),
+        lease_until = CASE WHEN o.status <> 'deferred' THEN NULL
+                           WHEN mc._validity_ended(d.queue, d.event_id, d.created_at, o.retry_at) THEN NULL
+                           ELSE to_timestamp(o.retry_at) END,
         lease_token = NULL, last_modified_at = now_
     FROM o WHERE d.event_id = ANY (ids) AND d.event_id = o.event_id AND d.lease_token = $1
       AND d.status = 'pending'
-    RETURNING d.event_id, d.channel, d.address, o.status, o.reason, o.quarantine, o.provider, o.soft),
+    RETURNING d.event_id, d.channel, d.address,
+              CASE WHEN o.status = 'deferred' AND d.status = 'failed' THEN 'failed' ELSE o.status END AS status,
+              o.reason, o.quarantine, o.provider, o.soft),
   forgotten AS (
     DELETE FROM mc.soft_failure f USING u
     WHERE u.status = 'sent' AND f.channel = u.channel AND f.address = u.address),

@@ -79,3 +79,12 @@ ALTER TABLE mc.delivery_log SET (fillfactor = 50);
 \ir functions/claim_messages.sql
 \ir functions/sender_workers.sql
 -- ==== END sdb =================================================================================
+
+-- ==== BEGIN s4 (issue 12): fewer reads and writes per message sent ============================
+-- Bounces find their message by the event id its Message-ID starts with (primary key), so the
+-- index on message_id, one insertion per message sent, goes. The claim reads the event only for
+-- providers that use its fields; deferrals past the validity end fail in mc._sender_record.
+DROP INDEX mc.delivery_log_message_id;
+\ir functions/report_bounce.sql
+\ir functions/sender_workers.sql
+-- ==== END s4 ==================================================================================

@@ -122,12 +122,15 @@ void Dispatcher::configure(const std::string& config_json) {
   signature_ = str(config, "signature");
 }
 
-void Dispatcher::claim_limits(std::vector<std::string>& channels, std::vector<int>& limits) const {
+void Dispatcher::claim_limits(std::vector<std::string>& channels, std::vector<int>& limits,
+                              std::vector<bool>& with_event) const {
   channels.clear();
   limits.clear();
+  with_event.clear();
   for (const auto& [channel, p] : providers_) {
     channels.push_back(channel);
     limits.push_back(std::max(0, p->capacity - static_cast<int>(p->pending.size())));
+    with_event.push_back(p->request && p->request->uses_data());
   }
 }
 

@@ -47,8 +47,11 @@ class Dispatcher {
   // the old sender finishes what it has in flight first.
   void configure(const std::string& config_json);
 
-  // Channels routed to a provider and how many more messages each may take now.
-  void claim_limits(std::vector<std::string>& channels, std::vector<int>& limits) const;
+  // Channels routed to a provider, how many more messages each may take now, and whether its
+  // provider reads the event's own fields (an HTTP provider with header or body templates: only
+  // then does the claim look the events up).
+  void claim_limits(std::vector<std::string>& channels, std::vector<int>& limits,
+                    std::vector<bool>& with_event) const;
   // Free and total capacity over every routed provider.
   void capacity(int& free, int& total) const;
   // Hands the claimed messages to their providers: the rows of mc._sender_claim, columns in

@@ -166,6 +166,7 @@ void claim(Worker& w) {
   } add{t0};
   std::vector<std::string> channels;
   std::vector<int> limits;
+  std::vector<bool> with_event;
   std::int64_t started = now_ms();
   if (!w.backlog || started - w.last_full_claim_ms >= kClaimEveryMs) {
     w.cursors.clear();
@@ -175,7 +176,7 @@ void claim(Worker& w) {
   std::optional<std::string> config =
       query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
   if (config) w.dispatcher.configure(*config);
-  w.dispatcher.claim_limits(channels, limits);
+  w.dispatcher.claim_limits(channels, limits, with_event);
   std::vector<std::string> after_rt, after_batch;
   for (const std::string& c : channels) {
     auto it = w.cursors.find(c);
@@ -184,9 +185,9 @@ void claim(Worker& w) {
   }
   std::vector<Row> messages = query_rows(
       "SELECT * FROM mc._sender_claim($1::integer, $2::uuid, $3::text[], $4::integer[], "
-      "$5::bigint[], $6::bigint[])",
+      "$5::bigint[], $6::bigint[], $7::boolean[])",
       {std::to_string(w.slot), w.token, array_literal(channels), array_literal(limits),
-       array_literal(after_rt), array_literal(after_batch)});
+       array_literal(after_rt), array_literal(after_batch), array_literal(with_event)});
   commit_transaction();
   w.last_claim_ms = now_ms();
   w.want_claim = false;

@@ -4,7 +4,7 @@
 \set dsn `cat test/unit/delivery/fixtures/postfix_user_unknown.eml`
 \set ooo `cat test/unit/delivery/fixtures/out_of_office.eml`
 BEGIN;
-SELECT plan(50);
+SELECT plan(52);
 
 -- Creation and its refusals.
 SELECT lives_ok($$SELECT mc.create_provider('relay', 'email', 'smtp', 'smtp://127.0.0.1:2525', '{"starttls":"off","max_connections":2}')$$,
@@ -76,23 +76,35 @@ SELECT is((SELECT sender_workers FROM mc.settings), 1, 'mc.settings.sender_worke
 -- report_bounce with a real DSN (Postfix, 550 5.1.1), as the delivery agent.
 SELECT mc.create_template('welcome', 'welcome', 'email', subject => 'Hi', body_text => 'Welcome');
 SELECT mc.publish_template('welcome');
+-- Two messages to the same address: the bounce's Message-ID names the older one (matching by
+-- recipient alone would take the later).
+SELECT mc.push_event('{"type":"welcome","email":"nobody@example.org","ctx":{}}');
 SELECT mc.push_event('{"type":"welcome","email":"nobody@example.org","ctx":{}}');
 SELECT mc.push_event('{"type":"welcome","email":"other@example.org","ctx":{}}');
 SELECT mc.rt_events_processing();
-UPDATE mc.delivery_log SET status = 'sent', message_id = '<4711.9f3c2a7b1e5d@example.test>' WHERE address = 'nobody@example.org';
-SELECT event_id AS nobody_id FROM mc.delivery_log WHERE address = 'nobody@example.org' \gset
+SELECT min(event_id) AS nobody_id, max(event_id) AS later_id FROM mc.delivery_log WHERE address = 'nobody@example.org' \gset
+-- The sender's Message-IDs: <event_id.random@domain> (src/delivery/mime_message.cpp).
+UPDATE mc.delivery_log SET status = 'sent', message_id = '<' || event_id || '.9f3c2a7b1e5d@example.test>'
+WHERE address = 'nobody@example.org';
+SELECT replace(:'dsn', '<4711.9f3c2a7b1e5d@example.test>', '<' || :nobody_id || '.9f3c2a7b1e5d@example.test>') AS dsn_nobody,
+       replace(:'dsn', '<4711.9f3c2a7b1e5d@example.test>', '<' || :nobody_id || '.000000000000@example.test>') AS dsn_forged,
+       replace(replace(:'dsn', 'nobody@example.org', 'ghost@example.org'), '<4711.', '<9999999999999999999.') AS dsn_huge \gset
 SET ROLE mc_delivery_agent;
-SELECT is(mc.report_bounce(:'dsn'), :nobody_id::bigint,
-  'report_bounce: matched by the Message-ID on the log, returns the event id');
+SELECT is(mc.report_bounce(:'dsn_huge'), NULL,
+  'report_bounce: a Message-ID starting with a number beyond bigint matches nothing, no error');
+SELECT is(mc.report_bounce(:'dsn_nobody'), :nobody_id::bigint,
+  'report_bounce: matched by the Message-ID on the log (not the later message to the address), returns the event id');
+SELECT is(mc.report_bounce(:'dsn_forged'), :later_id::bigint,
+  'a Message-ID with the right event id but another random part is no match: the recipient''s latest message is');
 SELECT is(mc.report_bounce(:'ooo'), NULL, 'an out-of-office reply is no bounce');
 SELECT throws_ok($$SELECT event_id FROM mc.delivery_log$$, '42501', NULL, 'the delivery agent still cannot read the log');
 RESET ROLE;
-SELECT is((SELECT status::text || ' ' || failure_reason FROM mc.delivery_log WHERE address = 'nobody@example.org') LIKE 'failed 550 5.1.1%', true,
+SELECT is((SELECT status::text || ' ' || failure_reason FROM mc.delivery_log WHERE event_id = :nobody_id) LIKE 'failed 550 5.1.1%', true,
   'a late bounce after sent: failed with the diagnostic');
 SELECT is((SELECT reason FROM mc.quarantine WHERE address = 'nobody@example.org'), 'user_unknown', 'and the address quarantined');
 SELECT is((SELECT status::text FROM mc.delivery_log WHERE address = 'other@example.org'), 'pending', 'other messages untouched');
 SELECT mc.update_events_status();
-SELECT is((SELECT status::text FROM mc.rt_event WHERE email = 'nobody@example.org'), 'delivery_failed', 'the status copy makes the event delivery_failed');
+SELECT is((SELECT status::text FROM mc.rt_event WHERE id = :nobody_id), 'delivery_failed', 'the status copy makes the event delivery_failed');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,7 +2,7 @@
 -- token of mc.unsubscribe_token, handed to the sender workers' claim) and the soft-failure
 -- quarantine (repeated mailbox-full outcomes, mc.settings rule), through the workers' SQL.
 BEGIN;
-SELECT plan(30);
+SELECT plan(37);
 
 -- Templates: the part is stored, compiled, refused outside email, published.
 SELECT ok(mc.create_template('news', 'news', 'email', subject => 'News', body_text => 'Hello',
@@ -46,7 +46,7 @@ DELETE FROM mc.quarantine;
 
 -- The workers' claim hands it to the sender (which builds List-Unsubscribe from it).
 INSERT INTO mc.sender_worker (slot, run_token) VALUES (1, '00000000-0000-0000-0000-000000000001');
-SELECT is((SELECT m.unsubscribe_url FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}') m
+SELECT is((SELECT m.unsubscribe_url FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}', '{f}') m
            WHERE m.event_id = :news_id),
   (SELECT unsubscribe_url FROM mc.delivery_log WHERE event_id = :news_id), '_sender_claim returns unsubscribe_url');
 
@@ -96,7 +96,7 @@ SELECT mc.push_event('{"type":"plain","email":"carl@example.org","ctx":{}}', 'ba
 SELECT mc.batch_events_processing();
 UPDATE mc.delivery_log SET attempts = 3 WHERE event_id = :plain_id;
 UPDATE mc.settings SET max_delivery_attempts = 3;
-SELECT is((SELECT array_agg(m.event_id ORDER BY ord) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}')
+SELECT is((SELECT array_agg(m.event_id ORDER BY ord) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}', '{f}')
              WITH ORDINALITY AS m (event_id, channel, queue, address, sender, subject, body_html, body_text, push_data,
                                    webhook_url, unsubscribe_url, attempts, max_attempts, valid_until, external_id,
                                    event_type, language, country, ord)),
@@ -105,17 +105,57 @@ SELECT is((SELECT status::text || ': ' || failure_reason FROM mc.delivery_log WH
   'failed: no outcome after 3 delivery attempts', 'it failed in the same pass');
 SELECT is((SELECT count(*)::int FROM mc.delivery_log WHERE lease_token IS NOT NULL), 2, 'the two returned are leased to the run');
 SELECT is((SELECT count(*)::int || ' ' || bool_and(m.event_id IS NULL)::text
-           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000002', '{email}', '{10}', '{NULL}', '{NULL}') m),
+           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000002', '{email}', '{10}', '{NULL}', '{NULL}', '{f}') m),
   '1 true', 'a run that no longer holds the slot gets one row of NULLs');
 -- The worker's cursors (after_rt, after_batch): only ids above them, per queue.
 UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL WHERE status = 'pending';
 SELECT is((SELECT array_agg(m.event_id) FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}',
-                                                             ARRAY[:news_id]::bigint[], ARRAY[:batch_id - 1]::bigint[]) m),
+                                                             ARRAY[:news_id]::bigint[], ARRAY[:batch_id - 1]::bigint[], '{f}') m),
   ARRAY[:batch_id]::bigint[], 'claim past the cursors: the rt message at the rt cursor is skipped, the batch one above its cursor is not');
 UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL WHERE status = 'pending';
 SELECT is((SELECT count(*)::int FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}',
-                                                     ARRAY[:news_id]::bigint[], ARRAY[:batch_id]::bigint[]) m),
+                                                     ARRAY[:news_id]::bigint[], ARRAY[:batch_id]::bigint[], '{f}') m),
   0, 'claim past both cursors: nothing');
+
+-- with_event: the event's own fields (and the validity end) only for providers that read them.
+UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL, attempts = 0 WHERE status = 'pending';
+SELECT is((SELECT m.event_type || ' ' || (m.valid_until IS NOT NULL)::text
+           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}', '{t}') m
+           WHERE m.event_id = :batch_id),
+  'plain true', 'claim with_event: the event''s fields and the validity end');
+UPDATE mc.delivery_log SET lease_token = NULL, lease_until = NULL, attempts = 0 WHERE status = 'pending';
+SELECT is((SELECT (m.event_type IS NULL AND m.valid_until IS NULL AND m.address = 'carl@example.org')::text
+           FROM mc._sender_claim(1, '00000000-0000-0000-0000-000000000001', '{email}', '{10}', '{NULL}', '{NULL}', '{f}') m
+           WHERE m.event_id = :batch_id),
+  'true', 'claim without: the message, but neither (the event is not looked up)');
+-- The validity end of a deferral is applied when it is recorded: the event's expires_at, else
+-- the message's creation plus message_validity.
+UPDATE mc.batch_event SET expires_at = now() + interval '1 hour' WHERE id = :batch_id;
+CREATE FUNCTION pg_temp.defer(id bigint, retry interval) RETURNS integer LANGUAGE sql AS $$
+  UPDATE mc.delivery_log SET lease_token = '00000000-0000-0000-0000-000000000001', lease_until = now() + interval '1 hour'
+  WHERE event_id = id;
+  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(jsonb_build_object(
+    'event_id', id, 'status', 'deferred', 'reason', '451 4.3.0 try later',
+    'retry_at', extract(epoch FROM now() + retry), 'provider', 'relay'))) $$;
+SELECT coalesce(sum(deferred), 0) AS d0, coalesce(sum(failed), 0) AS f0 FROM mc.provider_counter WHERE provider = 'relay' \gset
+SELECT pg_temp.defer(:batch_id, '10 minutes');
+SELECT is((SELECT status::text || ' ' || (lease_until > now() + interval '9 minutes')::text || ' ' || failure_reason
+           FROM mc.delivery_log WHERE event_id = :batch_id),
+  'pending true 451 4.3.0 try later', 'a deferral within the event''s expires_at: pending until its retry');
+SELECT pg_temp.defer(:batch_id, '2 hours');
+SELECT is((SELECT status::text || ' ' || (lease_until IS NULL)::text || ': ' || failure_reason
+           FROM mc.delivery_log WHERE event_id = :batch_id),
+  'failed true: expired while deferred: 451 4.3.0 try later', 'one whose retry comes after it: failed');
+UPDATE mc.delivery_log SET status = 'pending', failure_reason = NULL WHERE event_id = :news_id;
+UPDATE mc.settings SET message_validity = '1 day';
+SELECT pg_temp.defer(:news_id, '20 hours');
+SELECT is((SELECT status::text FROM mc.delivery_log WHERE event_id = :news_id), 'pending',
+  'without expires_at: within message_validity, pending');
+SELECT pg_temp.defer(:news_id, '30 hours');
+SELECT is((SELECT status::text || ': ' || failure_reason FROM mc.delivery_log WHERE event_id = :news_id),
+  'failed: expired while deferred: 451 4.3.0 try later', 'past message_validity: failed');
+SELECT is((SELECT (sum(deferred) - :d0)::int || ' ' || (sum(failed) - :f0)::int FROM mc.provider_counter WHERE provider = 'relay'),
+  '2 2', 'the provider counts expired deferrals as failed');
 
 SELECT * FROM finish();
 ROLLBACK;
