@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
 
 using namespace mc::delivery;
@@ -232,6 +233,42 @@ TEST(TransferEncoding, QuotedPrintableRoundTripsAndSoftBreaks) {
   EXPECT_NE(qp.find("=20\r\n"), std::string::npos);  // trailing blank before a hard break
   for (const auto& line : lines_of(qp)) EXPECT_LE(line.size(), 76u);
   EXPECT_EQ(quoted_printable_decode(qp), normalize_crlf(in));
+}
+
+TEST(TransferEncoding, QuotedPrintablePlainLinesAreCopiedAsTheyAre) {
+  EXPECT_EQ(quoted_printable_encode("Hello world.\nSecond line\r\n\nend"),
+            "Hello world.\r\nSecond line\r\n\r\nend");
+  std::string line76(76, 'x');
+  EXPECT_EQ(quoted_printable_encode(line76 + "\n"), line76 + "\r\n");
+  // One more character, a trailing blank, or an '=': the line is encoded.
+  EXPECT_EQ(quoted_printable_encode(line76 + "y"), std::string(75, 'x') + "=\r\nxy");
+  EXPECT_EQ(quoted_printable_encode("ab \ncd"), "ab=20\r\ncd");
+  EXPECT_EQ(quoted_printable_encode("a=b"), "a=3Db");
+}
+
+// Random text of the bytes that matter (blanks, '=', line ends of every kind, UTF-8, long
+// runs): the encoding decodes to the input, and every line obeys RFC 2045 section 6.7.
+TEST(TransferEncoding, QuotedPrintablePropertiesOnRandomText) {
+  const std::vector<std::string> pieces = {"a",  "Z",    " ",    "\t", "=",  "\n", "\r\n",
+                                           "\r", "\xc3\xa4", "\xe2\x82\xac", ".", std::string(40, 'w'),
+                                           "\x7f", std::string(1, '\0')};
+  std::mt19937 rng(20261130);
+  for (int round = 0; round < 2000; ++round) {
+    std::string in;
+    int n = static_cast<int>(rng() % 60);
+    for (int i = 0; i < n; ++i) in += pieces[rng() % pieces.size()];
+    std::string qp = quoted_printable_encode(in);
+    ASSERT_EQ(quoted_printable_decode(qp), normalize_crlf(in)) << in;
+    EXPECT_EQ(quoted_printable_size(in) >= in.size(), true);
+    for (const auto& line : lines_of(qp)) {
+      ASSERT_LE(line.size(), 76u) << in;
+      if (!line.empty()) {
+        EXPECT_NE(line.back(), ' ') << in;
+        EXPECT_NE(line.back(), '\t') << in;
+      }
+      for (unsigned char c : line) EXPECT_TRUE((c >= 33 && c <= 126) || c == ' ' || c == '\t') << in;
+    }
+  }
 }
 
 TEST(TransferEncoding, NormalizeCrlfEveryLineEnd) {
