@@ -33,9 +33,9 @@ struct QpClasses {
   unsigned char of[256];
   constexpr QpClasses() : of() {
     for (int c = 0; c < 256; ++c)
-      of[c] = c == '\r' || c == '\n' ? kQpLineEnd
+      of[c] = c == '\r' || c == '\n'                                       ? kQpLineEnd
               : (c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t' ? kQpLiteral
-                                                                          : kQpEscape;
+                                                                           : kQpEscape;
   }
 };
 constexpr QpClasses kQp;

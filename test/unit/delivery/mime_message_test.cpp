@@ -249,9 +249,13 @@ TEST(TransferEncoding, QuotedPrintablePlainLinesAreCopiedAsTheyAre) {
 // Random text of the bytes that matter (blanks, '=', line ends of every kind, UTF-8, long
 // runs): the encoding decodes to the input, and every line obeys RFC 2045 section 6.7.
 TEST(TransferEncoding, QuotedPrintablePropertiesOnRandomText) {
-  const std::vector<std::string> pieces = {"a",  "Z",    " ",    "\t", "=",  "\n", "\r\n",
-                                           "\r", "\xc3\xa4", "\xe2\x82\xac", ".", std::string(40, 'w'),
-                                           "\x7f", std::string(1, '\0')};
+  const std::vector<std::string> pieces = {"a",        "Z",
+                                           " ",        "\t",
+                                           "=",        "\n",
+                                           "\r\n",     "\r",
+                                           "\xc3\xa4", "\xe2\x82\xac",
+                                           ".",        std::string(40, 'w'),
+                                           "\x7f",     std::string(1, '\0')};
   std::mt19937 rng(20261130);
   for (int round = 0; round < 2000; ++round) {
     std::string in;
@@ -266,7 +270,8 @@ TEST(TransferEncoding, QuotedPrintablePropertiesOnRandomText) {
         EXPECT_NE(line.back(), ' ') << in;
         EXPECT_NE(line.back(), '\t') << in;
       }
-      for (unsigned char c : line) EXPECT_TRUE((c >= 33 && c <= 126) || c == ' ' || c == '\t') << in;
+      for (unsigned char c : line)
+        EXPECT_TRUE((c >= 33 && c <= 126) || c == ' ' || c == '\t') << in;
     }
   }
 }
