@@ -98,6 +98,10 @@ struct Worker {
   std::int64_t last_claim_ms = 0;
   std::int64_t pause_until_ms = 0;
   bool want_claim = true;  // woken, or due: claim at the next step
+  // Read the routes and providers again at the next claim: woken (mc.create_provider,
+  // mc.route_channel ... wake the workers at commit), or the claim once a second. Not on every
+  // claim under a backlog: that query was 5 % of the claim.
+  bool check_config = true;
   bool backlog = false;    // the last claim took all it asked for: more is pending
   // Cursors: per channel, the last rt and batch ids claimed. Under a backlog the next claim
   // starts past them (mc._sender_claim's after_rt/after_batch) instead of walking again over
@@ -171,11 +175,15 @@ void claim(Worker& w) {
   if (!w.backlog || started - w.last_full_claim_ms >= kClaimEveryMs) {
     w.cursors.clear();
     w.last_full_claim_ms = started;
+    w.check_config = true;
   }
   begin_transaction("mc sender: claim");
-  std::optional<std::string> config =
-      query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
-  if (config) w.dispatcher.configure(*config);
+  if (w.check_config) {
+    std::optional<std::string> config =
+        query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
+    if (config) w.dispatcher.configure(*config);
+    w.check_config = false;
+  }
   w.dispatcher.claim_limits(channels, limits, with_event);
   std::vector<std::string> after_rt, after_batch;
   for (const std::string& c : channels) {
@@ -430,6 +438,7 @@ void step(Worker& w) {
     if (e.events & WL_LATCH_SET) {
       ResetLatch(MyLatch);  // cannot fail
       w.want_claim = true;
+      w.check_config = true;
       continue;
     }
     auto index = reinterpret_cast<intptr_t>(e.user_data);
