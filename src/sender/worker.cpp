@@ -102,7 +102,7 @@ struct Worker {
   // mc.route_channel ... wake the workers at commit), or the claim once a second. Not on every
   // claim under a backlog: that query was 5 % of the claim.
   bool check_config = true;
-  bool backlog = false;    // the last claim took all it asked for: more is pending
+  bool backlog = false;  // the last claim took all it asked for: more is pending
   // Cursors: per channel, the last rt and batch ids claimed. Under a backlog the next claim
   // starts past them (mc._sender_claim's after_rt/after_batch) instead of walking again over
   // the index entries of messages in flight or just sent. Without a backlog, and once a

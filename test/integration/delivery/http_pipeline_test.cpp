@@ -5,6 +5,7 @@
 // request.
 #include "delivery/http_sender.hpp"
 #include "delivery/provider_config.hpp"
+#include "drive_sender.hpp"
 #include "server_process.hpp"
 
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include <thread>
 
 using namespace mc::delivery;
+using mc::delivery::testing::drive_until_idle;
 using mc::delivery::testing::ServerProcess;
 
 namespace {
@@ -134,18 +136,6 @@ HttpJob post(std::uint64_t id, const std::string& url) {
   return j;
 }
 
-std::vector<HttpResult> run(HttpSender& sender, int limit_ms = 20000) {
-  std::vector<HttpResult> all;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
-  while (!sender.idle() && std::chrono::steady_clock::now() < deadline) {
-    sender.poll(100);
-    for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  }
-  for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return all;
-}
-
 }  // namespace
 
 TEST(HttpPipeline, AnswersInPiecesAndChunked) {
@@ -166,7 +156,7 @@ TEST(HttpPipeline, AnswersInPiecesAndChunked) {
   });
   HttpSender sender(options(R"({"max_connections":1})"));
   for (int i = 1; i <= 4; ++i) sender.add(post(i, server.url()));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 4u);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(r[i].outcome.disposition, Disposition::Sent) << r[i].outcome.failure_reason;
@@ -184,7 +174,7 @@ TEST(HttpPipeline, ConnectionCloseOpensANewConnection) {
   });
   HttpSender sender(options(R"({"max_connections":1})"));
   for (int i = 1; i <= 3; ++i) sender.add(post(i, server.url()));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 3u);
   for (const auto& x : r) EXPECT_EQ(x.outcome.disposition, Disposition::Sent);
   EXPECT_EQ(server.connections(), 3);
@@ -198,7 +188,7 @@ TEST(HttpPipeline, BodyUntilTheServerCloses) {
   });
   HttpSender sender(options());
   sender.add(post(1, server.url()));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent);
   EXPECT_EQ(r[0].response_body, "no length");
@@ -219,11 +209,11 @@ TEST(HttpPipeline, KeptAliveConnectionClosedUnderARequestIsRetriedOnce) {
   });
   HttpSender sender(options(R"({"max_connections":1})"));
   sender.add(post(1, server.url()));
-  auto first = run(sender);
+  auto first = drive_until_idle(sender);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].outcome.disposition, Disposition::Sent);
   sender.add(post(2, server.url()));
-  auto second = run(sender);
+  auto second = drive_until_idle(sender);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].outcome.disposition, Disposition::Sent) << second[0].outcome.failure_reason;
   EXPECT_EQ(server.connections(), 2);
@@ -250,7 +240,7 @@ TEST(HttpPipeline, AnswerBeforeTheWholeRequestEndsTheConnection) {
   big.body.assign(64 << 20, 'x');  // more than the kernel buffers on loopback
   sender.add(std::move(big));
   sender.add(post(2, server.url()));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].status, 413);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Failed);
@@ -267,7 +257,7 @@ TEST(HttpPipeline, EmptyReplyAndCutAnswersAreDeferred) {
   });
   HttpSender sender(options(R"({"max_connections":1})"));
   for (int i = 1; i <= 3; ++i) sender.add(post(i, server.url()));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 3u);
   for (const auto& x : r) {
     EXPECT_EQ(x.outcome.disposition, Disposition::Deferred);
@@ -303,7 +293,7 @@ TEST(HttpPipeline, StalledServerBlocksNothingElse) {
     EXPECT_NE(r.id, 1u);
     EXPECT_EQ(r.outcome.disposition, Disposition::Sent);
   }
-  auto last = run(sender);
+  auto last = drive_until_idle(sender);
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].id, 1u);
   EXPECT_EQ(last[0].outcome.disposition, Disposition::Deferred);
@@ -338,7 +328,7 @@ TEST(HttpPipeline, SameRequestAsLibcurl) {
     form.headers.clear();
     form.method = "PUT";
     sender.add(std::move(form));
-    auto r = run(sender);
+    auto r = drive_until_idle(sender);
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent);
   }

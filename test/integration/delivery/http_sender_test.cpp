@@ -5,6 +5,7 @@
 #include "delivery/http_request.hpp"
 #include "delivery/http_sender.hpp"
 #include "delivery/provider_config.hpp"
+#include "drive_sender.hpp"
 #include "server_process.hpp"
 #include "template/value.hpp"
 
@@ -13,6 +14,7 @@
 #include <chrono>
 
 using namespace mc::delivery;
+using mc::delivery::testing::drive_until_idle;
 using mc::delivery::testing::ServerProcess;
 using mc::tmpl::Value;
 using mc::tmpl::ValueSource;
@@ -32,18 +34,6 @@ HttpJob post(std::uint64_t id, const std::string& url, const std::string& body =
   j.headers = {{"Content-Type", "application/json"}};
   j.body = body;
   return j;
-}
-
-std::vector<HttpResult> run(HttpSender& sender, int limit_ms = 30000) {
-  std::vector<HttpResult> all;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
-  while (!sender.idle() && std::chrono::steady_clock::now() < deadline) {
-    sender.poll(100);
-    for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  }
-  for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return all;
 }
 
 Value message_data() {
@@ -71,7 +61,7 @@ TEST_P(HttpSenderPaths, OutcomesByStatus) {
   sender.add(post(3, base(server) + "/503"));
   sender.add(post(4, base(server) + "/500"));
   sender.add(post(5, base(server) + "/400"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 5u);
   EXPECT_EQ(r[0].status, 200);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent);
@@ -101,7 +91,7 @@ TEST_P(HttpSenderPaths, RendersProviderTemplatesWithSecretInHeadersOnly) {
   ValueSource source;
   HttpSender sender(opts, GetParam());
   sender.add(request.render(42, source, ValueSource::ref(data), "tok-secret"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent) << r[0].outcome.failure_reason;
   ASSERT_TRUE(server.wait_for("requests", 1));
@@ -137,7 +127,7 @@ TEST_P(HttpSenderPaths, WebhookSignatureVerifiedByReceiver) {
   sign_webhook(bad, "wrong-key", "42");
   sender.add(std::move(good));
   sender.add(std::move(bad));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 2u);
   ASSERT_TRUE(server.wait_for("requests", 2));
   int ok = 0, refused = 0;
@@ -157,7 +147,7 @@ TEST_P(HttpSenderPaths, KeepAliveWithinMaxConnections) {
   ServerProcess server("http_server.py", {});
   HttpSender sender(options(base(server) + "/ok", R"({"max_connections":2})"), GetParam());
   for (int i = 1; i <= 20; ++i) sender.add(post(i, base(server) + "/ok"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 20u);
   for (const auto& x : r) EXPECT_EQ(x.outcome.disposition, Disposition::Sent);
   ASSERT_TRUE(server.wait_for("requests", 20));
@@ -175,7 +165,7 @@ TEST_P(HttpSenderPaths, TimeoutAndRefusedAreDeferred) {
   sender.add(post(1, base(server) + "/slow"));
   sender.add(post(2, base(server) + "/ok"));
   sender.add(post(3, "http://127.0.0.1:1/ok"));  // nothing listens on port 1
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();
@@ -192,7 +182,7 @@ TEST_P(HttpSenderPaths, ConfiguredSuccessCodes) {
   ServerProcess server("http_server.py", {});
   HttpSender sender(options(base(server) + "/ok", R"({"success_codes":[201]})"), GetParam());
   sender.add(post(1, base(server) + "/ok"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].status, 200);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Failed);

@@ -6,6 +6,7 @@
 #include "delivery/provider_config.hpp"
 #include "delivery/smtp_sender.hpp"
 #include "delivery/transfer_encoding.hpp"
+#include "drive_sender.hpp"
 #include "server_process.hpp"
 #include "test_keys.hpp"
 
@@ -19,6 +20,7 @@
 #include <iterator>
 
 using namespace mc::delivery;
+using mc::delivery::testing::drive_until_idle;
 using mc::delivery::testing::mail_summary;
 using mc::delivery::testing::ServerProcess;
 
@@ -41,18 +43,6 @@ SmtpJob job_for(std::uint64_t id, const std::string& rcpt, MailFields f = {}) {
                  built.message_id};
 }
 
-// Drives the sender until idle (bounded by `limit_ms`), as a worker loop would.
-std::vector<SmtpResult> run(SmtpSender& sender, int limit_ms = 30000) {
-  std::vector<SmtpResult> all;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
-  while (!sender.idle() && std::chrono::steady_clock::now() < deadline) {
-    sender.poll(100);
-    for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  }
-  for (auto& r : sender.take_completed()) all.push_back(std::move(r));
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return all;
-}
 }  // namespace
 
 TEST(SmtpSender, DeliversMessageCheckedByPythonEmail) {
@@ -69,7 +59,7 @@ TEST(SmtpSender, DeliversMessageCheckedByPythonEmail) {
   auto job = job_for(7, "ok.ann@example.org", f);
   std::string message_id = job.message_id;
   sender.add(std::move(job));
-  auto results = run(sender);
+  auto results = drive_until_idle(sender);
   ASSERT_EQ(results.size(), 1u);
   const auto& r = results[0];
   EXPECT_EQ(r.outcome.disposition, Disposition::Sent) << r.outcome.failure_reason << r.curl_error;
@@ -112,7 +102,7 @@ TEST(SmtpSender, ReusesConnectionsWithinMaxConnections) {
   SmtpSender sender(options_for(server.port(), R"("max_connections":2)"));
   const int n = 20;
   for (int i = 1; i <= n; ++i) sender.add(job_for(i, "ok" + std::to_string(i) + "@example.org"));
-  auto results = run(sender);
+  auto results = drive_until_idle(sender);
   ASSERT_EQ(results.size(), std::size_t(n));
   int opened = 0;
   for (const auto& r : results) {
@@ -132,7 +122,7 @@ TEST(SmtpSender, MaxMessagesPerConnectionForcesNewConnections) {
   SmtpSender sender(
       options_for(server.port(), R"("max_connections":1,"max_messages_per_connection":3)"));
   for (int i = 1; i <= 10; ++i) sender.add(job_for(i, "ok" + std::to_string(i) + "@example.org"));
-  auto results = run(sender);
+  auto results = drive_until_idle(sender);
   ASSERT_EQ(results.size(), 10u);
   for (const auto& r : results) EXPECT_EQ(r.outcome.disposition, Disposition::Sent);
   ASSERT_TRUE(server.wait_for("messages", 10));
@@ -145,14 +135,14 @@ TEST(SmtpSender, GreylistIsDeferredThenSent) {
   ServerProcess server("smtp_server.py", {});
   SmtpSender sender(options_for(server.port()));
   sender.add(job_for(1, "greylist@example.org"));
-  auto first = run(sender);
+  auto first = drive_until_idle(sender);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].outcome.disposition, Disposition::Deferred);
   EXPECT_EQ(first[0].outcome.failure_reason, "451 4.7.1 Greylisted, try again later");
   EXPECT_EQ(first[0].outcome.quarantine, QuarantineStrength::None);
   EXPECT_EQ(first[0].reply_code, 451);
   sender.add(job_for(2, "greylist@example.org"));
-  auto second = run(sender);
+  auto second = drive_until_idle(sender);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].outcome.disposition, Disposition::Sent) << second[0].outcome.failure_reason;
 }
@@ -163,7 +153,7 @@ TEST(SmtpSender, UserUnknownFailsAndQuarantines) {
   sender.add(job_for(1, "unknown.bob@example.org"));
   sender.add(job_for(2, "full.carl@example.org"));
   sender.add(job_for(3, "ok.dan@example.org"));  // after a failure, on a fresh connection
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Failed);
   EXPECT_EQ(r[0].outcome.failure_reason,
@@ -183,7 +173,7 @@ TEST(SmtpSender, ConnectionClosedMidDataIsDeferred) {
   SmtpSender sender(options_for(server.port()));
   sender.add(job_for(1, "drop@example.org"));
   sender.add(job_for(2, "ok@example.org"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
   EXPECT_EQ(r[0].outcome.failure_reason.rfind("transport error", 0), 0u)
@@ -198,7 +188,7 @@ TEST(SmtpSender, StalledServerIsDeferredAfterTimeout) {
   SmtpSender sender(options_for(server.port(), R"("timeout_ms":1500)"));
   auto start = std::chrono::steady_clock::now();
   sender.add(job_for(1, "stall@example.org"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();
@@ -215,7 +205,7 @@ TEST(SmtpSender, StallBeforeDataDoesNotHoldUpOtherConnections) {
   auto start = std::chrono::steady_clock::now();
   sender.add(job_for(1, "stallrcpt@example.org"));
   for (int i = 2; i <= 6; ++i) sender.add(job_for(i, "ok" + std::to_string(i) + "@example.org"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();
@@ -232,7 +222,7 @@ TEST(SmtpSender, RateLimitSpacesMessages) {
   SmtpSender sender(options_for(server.port(), R"("max_per_second":10,"max_connections":4)"));
   auto start = std::chrono::steady_clock::now();
   for (int i = 1; i <= 15; ++i) sender.add(job_for(i, "ok" + std::to_string(i) + "@example.org"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();
@@ -251,7 +241,7 @@ TEST(SmtpSender, IncrementalDrivingNeverBlocksLongerThanAsked) {
   auto t1 = std::chrono::steady_clock::now();
   EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count(), 50);
   EXPECT_EQ(sender.in_flight(), 1u);
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(sender.idle());
   // Refused: nothing is listening on that port any more once the server is gone.
@@ -265,7 +255,7 @@ TEST(SmtpSender, ConnectionRefusedIsDeferred) {
   }
   SmtpSender sender(options_for(port, R"("timeout_ms":2000)"));
   sender.add(job_for(1, "ok@example.org"));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
   EXPECT_EQ(r[0].curl_code, CURLE_COULDNT_CONNECT) << r[0].curl_error;
@@ -288,7 +278,7 @@ TEST(SmtpSender, DkimSignedMessageVerifiesAsReceived) {
   job.message = signer.sign(job.message, DkimKey{"example.test", "mc1", key.private_pem});
   SmtpSender sender(options_for(server.port()));
   sender.add(std::move(job));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 1u);
   ASSERT_EQ(r[0].outcome.disposition, Disposition::Sent) << r[0].outcome.failure_reason;
   ASSERT_TRUE(server.wait_for("messages", 1));
@@ -342,7 +332,7 @@ TEST(SmtpSender, AuthWithUsernameAndSecret) {
   {
     SmtpSender sender(options_for(server.port(), R"("username":"mc-user")"), "s3cret");
     sender.add(job_for(1, "ok@example.org"));
-    auto r = run(sender);
+    auto r = drive_until_idle(sender);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].outcome.disposition, Disposition::Sent) << r[0].outcome.failure_reason;
     ASSERT_TRUE(server.wait_for("messages", 1));
@@ -350,7 +340,7 @@ TEST(SmtpSender, AuthWithUsernameAndSecret) {
   }
   SmtpSender wrong(options_for(server.port(), R"("username":"mc-user")"), "wrong");
   wrong.add(job_for(2, "ok@example.org"));
-  auto r = run(wrong);
+  auto r = drive_until_idle(wrong);
   ASSERT_EQ(r.size(), 1u);
   // The provider's credentials are wrong, not the address: retry later, no quarantine.
   EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
@@ -369,7 +359,7 @@ TEST(SmtpSender, StartTlsRequiredRefusesAbsentOrUntrustedTls) {
                                             R"({"starttls":"required"})")
                           .smtp);
     sender.add(job_for(1, "ok@example.org"));
-    auto r = run(sender);
+    auto r = drive_until_idle(sender);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
     EXPECT_EQ(r[0].curl_code, CURLE_USE_SSL_FAILED) << r[0].curl_error;
@@ -383,7 +373,7 @@ TEST(SmtpSender, StartTlsRequiredRefusesAbsentOrUntrustedTls) {
                                             R"({"starttls":"required"})")
                           .smtp);
     sender.add(job_for(2, "ok@example.org"));
-    auto r = run(sender);
+    auto r = drive_until_idle(sender);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].outcome.disposition, Disposition::Deferred);
     EXPECT_EQ(r[0].curl_code, CURLE_PEER_FAILED_VERIFICATION) << r[0].curl_error;
@@ -402,7 +392,7 @@ TEST(SmtpSender, PipelinedRefusalsStayPerMessageOnOneConnection) {
                          "full4@example.org",    "greylist5@example.org", "ok6@example.org",
                          "unknown7@example.org", "ok8@example.org"};
   for (int i = 0; i < 8; ++i) sender.add(job_for(i + 1, rcpts[i]));
-  auto r = run(sender);
+  auto r = drive_until_idle(sender);
   ASSERT_EQ(r.size(), 8u);
   for (int i : {0, 2, 5, 7})
     EXPECT_EQ(r[i].outcome.disposition, Disposition::Sent)
