@@ -2,7 +2,7 @@
 -- token of mc.unsubscribe_token, handed to the sender workers' claim) and the soft-failure
 -- quarantine (repeated mailbox-full outcomes, mc.settings rule), through the workers' SQL.
 BEGIN;
-SELECT plan(37);
+SELECT plan(41);
 
 -- Templates: the part is stored, compiled, refused outside email, published.
 SELECT ok(mc.create_template('news', 'news', 'email', subject => 'News', body_text => 'Hello',
@@ -156,6 +156,26 @@ SELECT is((SELECT status::text || ': ' || failure_reason FROM mc.delivery_log WH
   'failed: expired while deferred: 451 4.3.0 try later', 'past message_validity: failed');
 SELECT is((SELECT (sum(deferred) - :d0)::int || ' ' || (sum(failed) - :f0)::int FROM mc.provider_counter WHERE provider = 'relay'),
   '2 2', 'the provider counts expired deferrals as failed');
+
+-- provider_error: a message sent after an error is written at once (provider_status compares
+-- last_sent_at with last_error_at); more sent within a second of the last write are not.
+CREATE FUNCTION pg_temp.sent(id bigint) RETURNS integer LANGUAGE sql AS $$
+  UPDATE mc.delivery_log SET status = 'pending', lease_token = '00000000-0000-0000-0000-000000000001',
+    lease_until = now() + interval '1 hour' WHERE event_id = id;
+  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(jsonb_build_object(
+    'event_id', id, 'status', 'sent', 'provider', 'relay'))) $$;
+SELECT pg_temp.defer(:news_id, '1 minute');
+SELECT ok((SELECT last_error_at > coalesce(last_sent_at, '-infinity') FROM mc.provider_error WHERE provider = 'relay'),
+  'an error: last_error_at after last_sent_at');
+SELECT pg_temp.sent(:news_id);
+SELECT ok((SELECT last_sent_at >= last_error_at FROM mc.provider_error WHERE provider = 'relay'),
+  'a message sent right after it: last_sent_at written at once');
+UPDATE mc.provider_error SET last_sent_at = clock_timestamp() + interval '1 hour' WHERE provider = 'relay'
+RETURNING last_sent_at AS recent \gset
+SELECT pg_temp.sent(:news_id);
+SELECT is((SELECT last_sent_at FROM mc.provider_error WHERE provider = 'relay'), :'recent'::timestamptz,
+  'another within the second of the last write (and no error since): last_sent_at not written again');
+SELECT is((SELECT status::text FROM mc.delivery_log WHERE event_id = :news_id), 'sent', 'the message itself is recorded');
 
 SELECT * FROM finish();
 ROLLBACK;
