@@ -18,6 +18,8 @@ Oid element_type(DatumColumn::Kind kind) {
       return INT8OID;
     case DatumColumn::Kind::Int4:
       return INT4OID;
+    case DatumColumn::Kind::Bool:
+      return BOOLOID;
     case DatumColumn::Kind::Text:
       return TEXTOID;
     case DatumColumn::Kind::TimestampTz:
@@ -47,6 +49,8 @@ Oid DatumColumn::array_type() const {
       return INT8ARRAYOID;
     case Kind::Int4:
       return INT4ARRAYOID;
+    case Kind::Bool:
+      return BOOLARRAYOID;
     case Kind::Text:
       return TEXTARRAYOID;
     case Kind::TimestampTz:

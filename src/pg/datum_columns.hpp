@@ -13,11 +13,12 @@ namespace mc::pg {
 // One array parameter. Text values are kept as std::string until to_array runs.
 class DatumColumn {
  public:
-  enum class Kind { Int8, Int4, Text, TimestampTz, Jsonb };
+  enum class Kind { Int8, Int4, Bool, Text, TimestampTz, Jsonb };
   explicit DatumColumn(Kind kind) : kind_(kind) {}
 
   void add_int8(int64 value) { push(Int64GetDatum(value)); }
   void add_int4(int32 value) { push(Int32GetDatum(value)); }
+  void add_bool(bool value) { push(BoolGetDatum(value)); }
   void add_timestamptz(int64 value) { push(Int64GetDatum(value)); }
   // A by-reference datum (e.g. a jsonb) that stays valid until to_array.
   void add_datum(Datum value) { push(value); }

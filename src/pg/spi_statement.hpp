@@ -102,6 +102,7 @@ class Statement {
   Datum value_unsafe(uint64 row, Column c, bool* isnull) const {
     return SPI_getbinval(table_->vals[row], table_->tupdesc, attnums_[c.index], isnull);
   }
+  Oid type_unsafe(Column c) const { return SPI_gettypeid(table_->tupdesc, attnums_[c.index]); }
   // The column's text output (palloc'd in the SPI context), or nullptr for NULL.
   char* text_unsafe(uint64 row, Column c) const {
     return SPI_getvalue(table_->vals[row], table_->tupdesc, attnums_[c.index]);

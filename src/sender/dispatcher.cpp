@@ -54,15 +54,6 @@ void split_sender(const std::string& sender, std::string& name, std::string& add
 
 }  // namespace
 
-struct Dispatcher::Message {
-  std::uint64_t event_id = 0;
-  std::string channel, address, sender, subject, body_html, body_text, push_data, webhook_url,
-      unsubscribe_url;
-  std::string external_id, type, language, country, queue;
-  int attempts = 1, max_attempts = 10;
-  std::optional<std::int64_t> valid_until;
-};
-
 struct Dispatcher::Provider {
   std::string name, channel, definition;
   delivery::ProviderConfig cfg;
@@ -142,52 +133,8 @@ void Dispatcher::capacity(int& free, int& total) const {
   }
 }
 
-void Dispatcher::dispatch(const std::vector<Row>& rows) {
-  enum {
-    kEventId,
-    kChannel,
-    kQueue,
-    kAddress,
-    kSender,
-    kSubject,
-    kBodyHtml,
-    kBodyText,
-    kPushData,
-    kWebhookUrl,
-    kUnsubscribeUrl,
-    kAttempts,
-    kMaxAttempts,
-    kValidUntil,
-    kExternalId,
-    kType,
-    kLanguage,
-    kCountry,
-    kColumns
-  };
-  for (const Row& r : rows) {
-    if (r.size() < kColumns || !r[kEventId]) continue;
-    auto text = [&](int c) -> std::string { return r[c] ? *r[c] : std::string(); };
-    Message m;
-    m.event_id = std::stoull(*r[kEventId]);
-    m.channel = text(kChannel);
-    m.address = text(kAddress);
-    m.sender = text(kSender);
-    m.subject = text(kSubject);
-    m.body_html = text(kBodyHtml);
-    m.body_text = text(kBodyText);
-    m.push_data = text(kPushData);
-    m.webhook_url = text(kWebhookUrl);
-    m.unsubscribe_url = text(kUnsubscribeUrl);
-    m.external_id = text(kExternalId);
-    m.type = text(kType);
-    m.language = text(kLanguage);
-    m.country = text(kCountry);
-    m.queue = text(kQueue);
-    if (r[kAttempts]) m.attempts = std::stoi(*r[kAttempts]);
-    if (r[kMaxAttempts]) m.max_attempts = std::stoi(*r[kMaxAttempts]);
-    if (r[kValidUntil]) m.valid_until = static_cast<std::int64_t>(std::stod(*r[kValidUntil]));
-    dispatch_one(m);
-  }
+void Dispatcher::dispatch(const std::vector<ClaimedMessage>& messages) {
+  for (const ClaimedMessage& m : messages) dispatch_one(m);
 }
 
 void Dispatcher::dispatch_one(const Message& m) {

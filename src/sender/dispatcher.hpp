@@ -11,6 +11,7 @@
 #include "delivery/dkim_signer.hpp"
 #include "delivery/outcome.hpp"
 #include "delivery/retry_schedule.hpp"
+#include "sender/claimed_message.hpp"
 
 #include <cstdint>
 #include <map>
@@ -54,12 +55,8 @@ class Dispatcher {
                     std::vector<bool>& with_event) const;
   // Free and total capacity over every routed provider.
   void capacity(int& free, int& total) const;
-  // Hands the claimed messages to their providers: the rows of mc._sender_claim, columns in
-  // its order (event_id, channel, queue, address, sender, subject, body_html, body_text,
-  // push_data, webhook_url, unsubscribe_url, attempts, max_attempts, valid_until, external_id,
-  // event_type, language, country), as text, nullopt for NULL.
-  using Row = std::vector<std::optional<std::string>>;
-  void dispatch(const std::vector<Row>& rows);
+  // Hands the claimed messages to their providers.
+  void dispatch(const std::vector<ClaimedMessage>& messages);
 
   // External wait: every socket of every sender (owner[i] says whose), and the earliest timer
   // (-1: none).
@@ -75,7 +72,7 @@ class Dispatcher {
 
  private:
   struct Provider;
-  struct Message;
+  using Message = ClaimedMessage;
   void dispatch_one(const Message& m);
   void send_email(Provider& p, const Message& m);
   void send_http(Provider& p, const Message& m);

@@ -16,6 +16,9 @@
 #include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 #include "sender/dispatcher.hpp"
+#include "pg/datum_columns.hpp"
+#include "pg/spi_statement.hpp"
+#include "sender/claimed_message.hpp"
 #include "sender/transaction.hpp"
 
 #include <curl/curl.h>
@@ -29,7 +32,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -131,17 +133,70 @@ bool guarded(Worker& w, const char* step, F&& f) {
   return false;
 }
 
-template <typename T>
-std::string array_literal(const std::vector<T>& v) {
-  std::string s = "{";
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) s += ',';
-    if constexpr (std::is_same_v<T, std::string>)
-      s += v[i];
-    else
-      s += std::to_string(v[i]);
+// The worker's statements: prepared once and kept for its life (pg::Statement; prepared again
+// if the extension is re-created), parameters and result columns by name.
+pg::Statement attach_statement("SELECT mc._sender_attach($slot, $pid) AS token",
+                               {{"slot", INT4OID}, {"pid", INT4OID}}, {"token"});
+pg::Statement config_statement("SELECT mc._sender_config($known) AS config", {{"known", TEXTOID}},
+                               {"config"});
+pg::Statement claim_statement(
+    "SELECT * FROM mc._sender_claim($slot, $token::uuid, $channels, $limits, $after_rt, "
+    "$after_batch, $with_event)",
+    {{"slot", INT4OID},
+     {"token", TEXTOID},
+     {"channels", TEXTARRAYOID},
+     {"limits", INT4ARRAYOID},
+     {"after_rt", INT8ARRAYOID},
+     {"after_batch", INT8ARRAYOID},
+     {"with_event", BOOLARRAYOID}},
+    {"event_id", "channel", "queue", "address", "sender", "subject", "body_html", "body_text",
+     "push_data", "webhook_url", "unsubscribe_url", "attempts", "max_attempts", "valid_until",
+     "external_id", "event_type", "language", "country"});
+pg::Statement record_statement("SELECT mc._sender_record($token::uuid, $outcomes::jsonb)",
+                               {{"token", TEXTOID}, {"outcomes", TEXTOID}});
+pg::Statement slot_statement(
+    "SELECT EXISTS (SELECT FROM mc.sender_worker WHERE slot = $slot AND run_token = "
+    "$token::uuid) AS ours",
+    {{"slot", INT4OID}, {"token", TEXTOID}}, {"ours"});
+pg::Statement extension_statement("SELECT to_regclass('mc.sender_worker') IS NOT NULL AS present",
+                                  {}, {"present"});
+pg::Statement release_statement("SELECT mc._sender_release($token::uuid)", {{"token", TEXTOID}});
+
+// The rows of a claim as messages (claim_statement's columns, in its order; text as read).
+std::vector<ClaimedMessage> claimed_messages() {
+  const pg::Statement& st = claim_statement;
+  std::vector<pg::Statement::Column> columns;
+  for (const char* name :
+       {"event_id", "channel", "queue", "address", "sender", "subject", "body_html", "body_text",
+        "push_data", "webhook_url", "unsubscribe_url", "attempts", "max_attempts", "valid_until",
+        "external_id", "event_type", "language", "country"})
+    columns.push_back(st.column(name));
+  std::vector<ClaimedMessage> out;
+  for (Row& r : rows_as_text(st, columns)) {
+    if (!r[0]) continue;  // the row of NULLs of a stale run: see claim()
+    auto take = [&](int c) { return r[c] ? std::move(*r[c]) : std::string(); };
+    ClaimedMessage m;
+    m.event_id = std::stoull(*r[0]);
+    m.channel = take(1);
+    m.queue = take(2);
+    m.address = take(3);
+    m.sender = take(4);
+    m.subject = take(5);
+    m.body_html = take(6);
+    m.body_text = take(7);
+    m.push_data = take(8);
+    m.webhook_url = take(9);
+    m.unsubscribe_url = take(10);
+    if (r[11]) m.attempts = std::stoi(*r[11]);
+    if (r[12]) m.max_attempts = std::stoi(*r[12]);
+    if (r[13]) m.valid_until = static_cast<std::int64_t>(std::stod(*r[13]));
+    m.external_id = take(14);
+    m.type = take(15);
+    m.language = take(16);
+    m.country = take(17);
+    out.push_back(std::move(m));
   }
-  return s + "}";
+  return out;
 }
 
 bool attach(Worker& w) {
@@ -151,8 +206,10 @@ bool attach(Worker& w) {
     TransactionId xid = w.launcher_xid;
     pg::call([&] { XactLockTableWait(xid, nullptr, nullptr, XLTW_None); });
   }
-  token = query_text("SELECT mc._sender_attach($1::integer, $2::integer)",
-                     {std::to_string(w.slot), std::to_string(MyProcPid)});
+  pg::Statement::Args args(attach_statement);
+  args.set_int4("slot", w.slot).set_int4("pid", MyProcPid);
+  attach_statement.run(args);
+  token = first_text(attach_statement, attach_statement.column("token"));
   commit_transaction();
   if (!token) return false;
   w.token = *token;
@@ -179,38 +236,56 @@ void claim(Worker& w) {
   }
   begin_transaction("mc sender: claim");
   if (w.check_config) {
+    pg::Statement::Args args(config_statement);
+    args.set_text("known", w.dispatcher.signature());
+    config_statement.run(args);
     std::optional<std::string> config =
-        query_text("SELECT mc._sender_config($1)", {w.dispatcher.signature()});
+        first_text(config_statement, config_statement.column("config"));
     if (config) w.dispatcher.configure(*config);
     w.check_config = false;
   }
   w.dispatcher.claim_limits(channels, limits, with_event);
-  std::vector<std::string> after_rt, after_batch;
-  for (const std::string& c : channels) {
-    auto it = w.cursors.find(c);
-    after_rt.push_back(it == w.cursors.end() ? "NULL" : std::to_string(it->second.first));
-    after_batch.push_back(it == w.cursors.end() ? "NULL" : std::to_string(it->second.second));
+  pg::DatumColumn channel_names(pg::DatumColumn::Kind::Text),
+      claim_limits(pg::DatumColumn::Kind::Int4), after_rt(pg::DatumColumn::Kind::Int8),
+      after_batch(pg::DatumColumn::Kind::Int8), event_fields(pg::DatumColumn::Kind::Bool);
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    channel_names.add_text(channels[i]);
+    claim_limits.add_int4(limits[i]);
+    event_fields.add_bool(with_event[i]);
+    auto it = w.cursors.find(channels[i]);
+    if (it == w.cursors.end()) {
+      after_rt.add_null();
+      after_batch.add_null();
+    } else {
+      after_rt.add_int8(it->second.first);
+      after_batch.add_int8(it->second.second);
+    }
   }
-  std::vector<Row> messages = query_rows(
-      "SELECT * FROM mc._sender_claim($1::integer, $2::uuid, $3::text[], $4::integer[], "
-      "$5::bigint[], $6::bigint[], $7::boolean[])",
-      {std::to_string(w.slot), w.token, array_literal(channels), array_literal(limits),
-       array_literal(after_rt), array_literal(after_batch), array_literal(with_event)});
+  pg::Statement::Args args(claim_statement);
+  args.set_int4("slot", w.slot)
+      .set_text("token", w.token)
+      .set_array("channels", channel_names)
+      .set_array("limits", claim_limits)
+      .set_array("after_rt", after_rt)
+      .set_array("after_batch", after_batch)
+      .set_array("with_event", event_fields);
+  claim_statement.run(args);
+  std::vector<ClaimedMessage> messages = claimed_messages();
+  // One row of NULLs: the slot is gone (stopped) or another worker took it.
+  bool stale = claim_statement.rows() == 1 && messages.empty();
   commit_transaction();
   w.last_claim_ms = now_ms();
   w.want_claim = false;
-  if (messages.size() == 1 && !messages[0].empty() && !messages[0][0]) {
-    // One row of NULLs: the slot is gone (stopped) or another worker took it.
+  if (stale) {
     w.stopping = true;
     w.exit_code = 0;
     w.drain_until_ms = now_ms() + kDrainMs;
     return;
   }
-  for (const Row& r : messages) {
-    if (r.size() < 3 || !r[0] || !r[1] || !r[2]) continue;
-    auto& cursor = w.cursors[*r[1]];
-    long long id = std::stoll(*r[0]);
-    long long& last = *r[2] == "rt" ? cursor.first : cursor.second;
+  for (const ClaimedMessage& m : messages) {
+    auto& cursor = w.cursors[m.channel];
+    long long id = static_cast<long long>(m.event_id);
+    long long& last = m.queue == "rt" ? cursor.first : cursor.second;
     if (id > last) last = id;
   }
   std::size_t before = w.dispatcher.in_flight() + w.dispatcher.outcomes().size();
@@ -242,8 +317,9 @@ void record_batch(Worker& w, const std::vector<Outcome>& batch) {
   } add{now_us()};
   phases.messages += batch.size();
   begin_transaction("mc sender: record");
-  query_text("SELECT mc._sender_record($1::uuid, $2::jsonb)",
-             {w.token, Dispatcher::to_json(batch)});
+  pg::Statement::Args args(record_statement);
+  args.set_text("token", w.token).set_text("outcomes", Dispatcher::to_json(batch));
+  record_statement.run(args);
   commit_transaction();
 }
 
@@ -261,10 +337,10 @@ bool slot_still_ours(Worker& w) {
   bool ours = false;
   guarded(w, "check slot", [&] {
     begin_transaction("mc sender: stop");
-    auto r = query_text(
-        "SELECT EXISTS (SELECT FROM mc.sender_worker WHERE slot = $1::integer AND run_token = "
-        "$2::uuid)",
-        {std::to_string(w.slot), w.token});
+    pg::Statement::Args args(slot_statement);
+    args.set_int4("slot", w.slot).set_text("token", w.token);
+    slot_statement.run(args);
+    auto r = first_text(slot_statement, slot_statement.column("ours"));
     commit_transaction();
     ours = r && *r == "t";
   });
@@ -276,7 +352,8 @@ bool extension_present(Worker& w) {
   bool present = true;
   guarded(w, "check extension", [&] {
     begin_transaction("mc sender: check");
-    auto r = query_text("SELECT to_regclass('mc.sender_worker') IS NOT NULL", {});
+    extension_statement.run(pg::Statement::Args(extension_statement));
+    auto r = first_text(extension_statement, extension_statement.column("present"));
     commit_transaction();
     present = r && *r == "t";
   });
@@ -286,7 +363,9 @@ bool extension_present(Worker& w) {
 void release(Worker& w) {
   guarded(w, "release", [&] {
     begin_transaction("mc sender: release");
-    query_text("SELECT mc._sender_release($1::uuid)", {w.token});
+    pg::Statement::Args args(release_statement);
+    args.set_text("token", w.token);
+    release_statement.run(args);
     commit_transaction();
   });
 }
