@@ -10,6 +10,7 @@
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/push_batcher.hpp"
+#include "gateway/router.hpp"
 #include "gateway/token_cache.hpp"
 
 namespace mcgw {
@@ -27,10 +28,10 @@ struct Context {
 // the __sessiontoken cookie (what the SDK sends on mcPing).
 std::string request_token(const httplib::Request& req);
 
-void add_soap_routes(httplib::Server& server, Context& ctx);
-void add_health_routes(httplib::Server& server, Context& ctx);
-void add_json_api_routes(httplib::Server& server, Context& ctx);
-void add_unsubscribe_routes(httplib::Server& server, Context& ctx);
-void add_metrics_route(httplib::Server& server, Context& ctx);
+void add_soap_routes(Router& server, Context& ctx);
+void add_health_routes(Router& server, Context& ctx);
+void add_json_api_routes(Router& server, Context& ctx);
+void add_unsubscribe_routes(Router& server, Context& ctx);
+void add_metrics_route(Router& server, Context& ctx);
 
 }  // namespace mcgw

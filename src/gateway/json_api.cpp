@@ -113,7 +113,7 @@ void get_event(Context& ctx, const httplib::Request& req, httplib::Response& res
 
 }  // namespace
 
-void add_json_api_routes(httplib::Server& server, Context& ctx) {
+void add_json_api_routes(Router& server, Context& ctx) {
   server.Post(R"(/+api/v1/events/(rt|batch))",
               [&ctx](const httplib::Request& req, httplib::Response& res) { push(ctx, req, res); });
   server.Get(

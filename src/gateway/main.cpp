@@ -14,6 +14,8 @@
 
 #include "gateway/config.hpp"
 #include "gateway/context.hpp"
+#include "gateway/http_answer.hpp"
+#include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/problem.hpp"
@@ -23,8 +25,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// The logger runs on the worker thread that ran the pre-routing handler.
-thread_local Clock::time_point request_start;
 
 std::mutex log_mutex;
 
@@ -35,7 +35,9 @@ std::string quotable(std::string s) {
   return s;
 }
 
-void access_log(const httplib::Request& req, const httplib::Response& res, double seconds) {
+void access_log(const std::string& remote_addr, const std::string& method,
+                const std::string& req_path, int status, std::size_t body_bytes,
+                const std::string& user_agent, double seconds) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -43,43 +45,67 @@ void access_log(const httplib::Request& req, const httplib::Response& res, doubl
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   // Paths only, never query strings or headers: they may carry tokens. An unsubscribe link is
   // a credential too.
-  std::string path = req.path.find("/u/") <= 1 ? "/u/..." : req.path;
+  std::string path = req_path.find("/u/") <= 1 ? "/u/..." : quotable(req_path);
   // The line is built first and written with one write(2): std::cerr is unbuffered, and
   // streaming into it cost a system call per field (14 per request: bench/gateway's profile
   // showed the log's writes among the gateway's largest costs).
   std::string line;
   line.reserve(160);
-  line.append(ts).append(" ").append(req.remote_addr).append(" ").append(req.method);
-  line.append(" ").append(path).append(" ").append(std::to_string(res.status));
-  line.append(" ").append(std::to_string(res.body.size())).append(" ");
+  line.append(ts).append(" ").append(remote_addr).append(" ").append(quotable(method));
+  line.append(" ").append(path).append(" ").append(std::to_string(status));
+  line.append(" ").append(std::to_string(body_bytes)).append(" ");
   line.append(std::to_string(static_cast<long>(seconds * 1e6))).append("us \"");
-  line.append(quotable(req.get_header_value("User-Agent"))).append("\"\n");
+  line.append(quotable(user_agent)).append("\"\n");
   std::lock_guard<std::mutex> lock(log_mutex);
   std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
-// Refuses what must not be read at all, before httplib reads the body: too large (413), or
-// of unknown length (411): httplib 0.11 bounds neither a chunked body nor one read to EOF.
-httplib::Server::HandlerResponse pre_routing(const mcgw::Config& config,
-                                             const httplib::Request& req, httplib::Response& res) {
-  request_start = Clock::now();
-  bool may_have_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  if (req.has_header("Transfer-Encoding") || (may_have_body && !req.has_header("Content-Length"))) {
-    res.set_header("Connection", "close");
-    mcgw::send_problem(res, {411, "a Content-Length is required", "", std::nullopt, std::nullopt});
-    return httplib::Server::HandlerResponse::Handled;
+// The answer's bytes: status line, the handler's fields, Content-Length, Connection, body.
+void serialize(const httplib::Response& res, bool keep_alive, int minor_version, bool head_only,
+               std::string* out) {
+  out->reserve(160 + res.body.size());
+  mcgw::begin_answer(*out, res.status);
+  for (const auto& [name, value] : res.headers)
+    if (!mcgw::iequals(name, "Content-Length") && !mcgw::iequals(name, "Connection"))
+      mcgw::add_field(*out, name, value);
+  mcgw::end_answer(*out, res.body, keep_alive, minor_version, head_only);
+}
+
+// One complete request: routed, answered, counted and logged.
+void handle(const mcgw::Router& router, mcgw::Metrics& metrics, mcgw::HttpRequest& in,
+            const mcgw::Peer& peer, bool keep_alive, std::string* out) {
+  Clock::time_point start = Clock::now();
+  int minor = in.head.minor_version;
+  httplib::Request req = mcgw::to_httplib(in, peer.addr, peer.port);
+  httplib::Response res;
+  try {
+    if (!router.dispatch(req, res)) res.status = 404;
+  } catch (const std::exception& e) {
+    std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
+    res = httplib::Response();
+    mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
   }
-  std::string length = req.get_header_value("Content-Length");
-  bool digits = !length.empty() && length.size() <= 12 &&
-                length.find_first_not_of("0123456789") == std::string::npos;
-  if (!length.empty() && (!digits || std::stoull(length) > config.max_body_bytes)) {
-    res.set_header("Connection", "close");
-    mcgw::send_problem(
-        res, {413, "the body is larger than " + std::to_string(config.max_body_bytes) + " bytes",
-              "", std::nullopt, std::nullopt});
-    return httplib::Server::HandlerResponse::Handled;
-  }
-  return httplib::Server::HandlerResponse::Unhandled;
+  if (res.status == -1) res.status = 200;
+  serialize(res, keep_alive, minor, req.method == "HEAD", out);
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  metrics.observe(mcgw::route_label(req.method, req.path), res.status, seconds);
+  access_log(peer.addr, req.method, req.path, res.status, res.body.size(),
+             req.get_header_value("User-Agent"), seconds);
+}
+
+// A request refused by its head before its body was read: 411 (no Content-Length: cpp-httplib
+// bounded neither a chunked body nor one read to EOF, and neither path is needed), 413 (larger
+// than --max-body-bytes), 400, 431, 505. Always closes the connection.
+void refuse(mcgw::Metrics& metrics, const mcgw::RequestHead& head, const mcgw::Peer& peer,
+            int status, const std::string& reason, std::string* out) {
+  httplib::Response res;
+  mcgw::send_problem(res, {status, reason, "", std::nullopt, std::nullopt});
+  serialize(res, false, 1, false, out);
+  std::size_t q = head.target.find('?');
+  std::string path = head.target.substr(0, q);
+  metrics.observe(mcgw::route_label(head.method, path), status, 0);
+  access_log(peer.addr, head.method.empty() ? "-" : head.method, path.empty() ? "-" : path, status,
+             res.body.size(), std::string(mcgw::field_value(head, "User-Agent")), 0);
 }
 
 }  // namespace
@@ -109,56 +135,37 @@ int main(int argc, char** argv) {
   mcgw::PushBatcher pushes(pool, cache, std::min(config->push_lanes, config->pool_size));
   mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes};
 
-  httplib::Server server;
-  std::size_t threads = config->threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(config->max_body_bytes);
-  server.set_read_timeout(config->read_timeout_s, 0);
-  server.set_write_timeout(config->read_timeout_s, 0);
-  server.set_keep_alive_timeout(config->read_timeout_s);
-  server.set_keep_alive_max_count(1000);
-  // httplib writes the headers and the body of an answer separately: with Nagle's algorithm
-  // the body waits for the client's delayed ACK of the headers (40 ms on Linux) on every
-  // keep-alive request. bench/gateway measured 44 ms p50 and ~180 requests/s before this.
-  server.set_tcp_nodelay(true);
-  server.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-    return pre_routing(ctx.config, req, res);
-  });
-  server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
-    double seconds = std::chrono::duration<double>(Clock::now() - request_start).count();
-    if (request_start == Clock::time_point{}) seconds = 0;  // refused before routing
-    request_start = {};
-    metrics.observe(mcgw::route_label(req.method, req.path), res.status, seconds);
-    access_log(req, res, seconds);
-  });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unexpected error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        std::cerr << "mc-gateway: unhandled exception: " << what << "\n";
-        mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
-      });
+  mcgw::Router router;
+  mcgw::add_soap_routes(router, ctx);
+  mcgw::add_health_routes(router, ctx);
+  mcgw::add_json_api_routes(router, ctx);
+  mcgw::add_unsubscribe_routes(router, ctx);
+  mcgw::add_metrics_route(router, ctx);
 
-  mcgw::add_soap_routes(server, ctx);
-  mcgw::add_health_routes(server, ctx);
-  mcgw::add_json_api_routes(server, ctx);
-  mcgw::add_unsubscribe_routes(server, ctx);
-  mcgw::add_metrics_route(server, ctx);
-
-  int port = config->port;
-  bool bound = port == 0 ? (port = server.bind_to_any_port(config->host)) > 0
-                         : server.bind_to_port(config->host, port);
-  if (!bound) {
-    std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << "\n";
+  mcgw::ServerOptions options;
+  options.host = config->host;
+  options.port = config->port;
+  options.threads = config->threads;
+  options.limits.max_body_bytes = config->max_body_bytes;
+  options.read_timeout = std::chrono::seconds(config->read_timeout_s);
+  // A whole request (head and body) must arrive within 3 read timeouts, however it trickles.
+  options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
+  mcgw::HttpServer server(
+      options,
+      [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out) {
+        handle(router, metrics, req, peer, keep_alive, out);
+      },
+      [&](const mcgw::RequestHead& head, const mcgw::Peer& peer, int status,
+          const std::string& reason,
+          std::string* out) { refuse(metrics, head, peer, status, reason, out); });
+  std::string error;
+  if (!server.listen(&error)) {
+    std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << ": "
+              << error << "\n";
     return 1;
   }
-  std::cerr << "mc-gateway " << mcgw::kVersion << " listening on " << config->host << ":" << port
-            << std::endl;
+  std::cerr << "mc-gateway " << mcgw::kVersion << " listening on " << config->host << ":"
+            << server.port() << std::endl;
 
   std::thread stopper([&server, &stop_signals] {
     int sig = 0;
@@ -166,14 +173,10 @@ int main(int argc, char** argv) {
     std::cerr << "mc-gateway: signal " << sig << ", finishing requests in flight" << std::endl;
     server.stop();
   });
-  bool ok = server.listen_after_bind();
-  if (!ok && server.is_running()) return 1;
-  // listen_after_bind returned on stop(): the thread pool has drained.
-  if (stopper.joinable()) {
-    // The stopper exits after stop(); when listening failed on its own, wake it.
-    pthread_kill(stopper.native_handle(), SIGTERM);
-    stopper.join();
-  }
+  server.run();  // returns after stop(), once the requests in flight are answered
+  // run() also returns when epoll fails: the stopper is then still waiting for a signal.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
   std::cerr << "mc-gateway: stopped" << std::endl;
   return 0;
 }

@@ -59,7 +59,7 @@ void metrics(Context& ctx, httplib::Response& res) {
 
 }  // namespace
 
-void add_metrics_route(httplib::Server& server, Context& ctx) {
+void add_metrics_route(Router& server, Context& ctx) {
   server.Get("/metrics",
              [&ctx](const httplib::Request&, httplib::Response& res) { metrics(ctx, res); });
 }

@@ -121,7 +121,7 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void add_soap_routes(httplib::Server& server, Context& ctx) {
+void add_soap_routes(Router& server, Context& ctx) {
   server.Post(
       R"(/+nl/jsp/soaprouter\.jsp)",
       [&ctx](const httplib::Request& req, httplib::Response& res) { handle(ctx, req, res); });
