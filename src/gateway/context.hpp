@@ -10,6 +10,7 @@
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/push_batcher.hpp"
+#include "gateway/push_lanes.hpp"
 #include "gateway/router.hpp"
 #include "gateway/token_cache.hpp"
 
@@ -20,7 +21,8 @@ struct Context {
   Pool* pool;
   Metrics* metrics;
   TokenCache* tokens;   // may be null: every token looked up
-  PushBatcher* pushes;  // single-event pushes (group commit)
+  PushBatcher* pushes;  // single-event pushes the blocking way (tokens not remembered)
+  PushLanes* lanes;     // single-event pushes of remembered tokens (group commit); may be null
   DbLimits limits() const { return {config.statement_timeout_ms, config.pool_wait_ms}; }
 };
 

@@ -45,8 +45,11 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
 
-struct HttpServer::Conn {
-  Conn(int f, Peer p, const HttpLimits& limits) : fd(f), peer(std::move(p)), http(limits) {}
+struct HttpServer::Conn : EventSource {
+  Conn(HttpServer* s, int f, Peer p, const HttpLimits& limits)
+      : server(s), fd(f), peer(std::move(p)), http(limits) {}
+  void on_event(unsigned events) override { server->serve(this, events); }
+  HttpServer* server;
   int fd;
   Peer peer;
   HttpConnection http;
@@ -56,6 +59,13 @@ struct HttpServer::Conn {
   std::atomic<bool> idle{false};
   long long request_deadline = 0;  // first byte of the request + request_timeout
   bool shut_wr = false;            // answered and closing: draining what the peer still sends
+  // A deferred answer (Reply): whichever of the owning thread (done with the connection) and
+  // the replying thread comes second goes on with the connection.
+  std::mutex reply_mutex;
+  bool parked = false;    // the owner let go while awaiting
+  bool replied = false;   // the answer arrived before the owner let go
+  std::string reply;
+  bool reply_keep_alive = true;
 };
 
 HttpServer::HttpServer(ServerOptions options, Handler handler, Refuser refuser)
@@ -148,8 +158,10 @@ void HttpServer::wake_all() {
   [[maybe_unused]] ssize_t n = ::write(stop_fd_, &one, sizeof one);
 }
 
+thread_local std::vector<char> recv_buffer;
+
 void HttpServer::loop() {
-  std::vector<char> buf(65536);
+  recv_buffer.resize(65536);
   while (true) {
     epoll_event ev{};
     int n = epoll_wait(epoll_fd_, &ev, 1, -1);
@@ -166,13 +178,7 @@ void HttpServer::loop() {
       accept_all();
       continue;
     }
-    Conn* c = static_cast<Conn*>(ev.data.ptr);
-    try {
-      serve(c, ev.events, buf.data(), buf.size());
-    } catch (const std::exception& e) {  // out of memory: this connection ends, the server not
-      std::cerr << "mc-gateway: connection dropped: " << e.what() << "\n";
-      close_conn(c);
-    }
+    static_cast<EventSource*>(ev.data.ptr)->on_event(ev.events);
   }
 }
 
@@ -191,7 +197,7 @@ void HttpServer::accept_all() {
     // Answers go out whole, in one send: Nagle's algorithm would only delay them.
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto owned = std::make_unique<Conn>(fd, peer_of(ss), options_.limits);
+    auto owned = std::make_unique<Conn>(this, fd, peer_of(ss), options_.limits);
     Conn* c = owned.get();
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -214,30 +220,73 @@ void HttpServer::accept_all() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);  // fails after stop(): not listening
 }
 
-void HttpServer::serve(Conn* c, unsigned events, char* buf, std::size_t size) {
-  c->deadline = 0;  // owned by this thread until arm()
-  c->idle = false;
-  if ((events & EPOLLOUT) && !flush(c)) return close_conn(c);
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    bool was_mid = c->http.mid_request();
-    ssize_t n = ::recv(c->fd, buf, size, 0);
-    if (n > 0) {
-      if (!was_mid) c->request_deadline = now_ms() + options_.request_timeout.count();
-      c->http.received(std::string_view(buf, static_cast<std::size_t>(n)));
-    } else if (n == 0) {
-      c->http.peer_closed();
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      return close_conn(c);
+void HttpServer::serve(Conn* c, unsigned events) {
+  try {
+    c->deadline = 0;  // owned by this thread until arm()
+    c->idle = false;
+    if ((events & EPOLLOUT) && !flush(c)) return close_conn(c);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+      bool was_mid = c->http.mid_request();
+      if (recv_buffer.empty()) recv_buffer.resize(65536);
+      ssize_t n = ::recv(c->fd, recv_buffer.data(), recv_buffer.size(), 0);
+      if (n > 0) {
+        if (!was_mid) c->request_deadline = now_ms() + options_.request_timeout.count();
+        c->http.received(std::string_view(recv_buffer.data(), static_cast<std::size_t>(n)));
+      } else if (n == 0) {
+        c->http.peer_closed();
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return close_conn(c);
+      }
     }
+    if (c->shut_wr) {  // draining after the last answer
+      if (c->http.peer_gone()) return close_conn(c);
+      c->idle = true;
+      c->deadline = now_ms() + options_.read_timeout.count();
+      return arm(c, EPOLLIN);
+    }
+    drive(c);
+  } catch (const std::exception& e) {  // out of memory: this connection ends, the server not
+    std::cerr << "mc-gateway: connection dropped: " << e.what() << "\n";
+    close_conn(c);
   }
-  if (c->shut_wr) {  // draining after the last answer
-    if (c->http.peer_gone()) return close_conn(c);
-    c->idle = true;
-    c->deadline = now_ms() + options_.read_timeout.count();
-    return arm(c, EPOLLIN);
+}
+
+void HttpServer::resume(Conn* c, std::string answer, bool keep_alive) {
+  {
+    std::lock_guard<std::mutex> lock(c->reply_mutex);
+    if (!c->parked) {  // its thread has not let go yet: it goes on when it does
+      c->replied = true;
+      c->reply = std::move(answer);
+      c->reply_keep_alive = keep_alive;
+      return;
+    }
+    c->parked = false;
   }
-  answer(c);
-  if (!flush(c)) return close_conn(c);
+  try {
+    c->http.queue(answer, keep_alive);
+    drive(c);
+  } catch (const std::exception& e) {
+    std::cerr << "mc-gateway: connection dropped: " << e.what() << "\n";
+    close_conn(c);
+  }
+}
+
+// Answers what is complete, sends, and hands the connection back to the epoll set (or parks it
+// while an answer is deferred, or closes it).
+void HttpServer::drive(Conn* c) {
+  while (true) {
+    bool deferred = !answer(c);
+    if (!flush(c)) return close_conn(c);
+    if (!deferred) break;
+    std::lock_guard<std::mutex> lock(c->reply_mutex);
+    if (!c->replied) {
+      c->parked = true;  // the reply goes on with it; nothing of it is touched here after this
+      return;
+    }
+    c->replied = false;
+    c->http.queue(c->reply, c->reply_keep_alive);
+    c->reply.clear();
+  }
   long long now = now_ms();
   if (!c->http.pending().empty()) {
     c->deadline = now + options_.read_timeout.count();
@@ -261,7 +310,9 @@ void HttpServer::serve(Conn* c, unsigned events, char* buf, std::size_t size) {
   arm(c, EPOLLIN);
 }
 
-void HttpServer::answer(Conn* c) {
+// Answers the complete requests received, in order; false when one was deferred (those after
+// it wait for its answer).
+bool HttpServer::answer(Conn* c) {
   while (true) {
     HttpRequest req;
     HeadResult refusal;
@@ -269,16 +320,21 @@ void HttpServer::answer(Conn* c) {
     if (step == HttpConnection::Step::kRequest) {
       bool keep_alive = req.head.keep_alive && !stopping_flag_;
       std::string out;
+      bool now = true;
       try {
-        handler_(req, c->peer, keep_alive, &out);
+        now = handler_(req, c->peer, keep_alive, &out,
+                       [this, c, keep_alive](std::string answer) {
+                         resume(c, std::move(answer), keep_alive);
+                       });
       } catch (const std::exception& e) {
         std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
         out.clear();
         keep_alive = false;
         refuser_(req.head, c->peer, 500, "internal error", &out);
       }
+      if (!now) return false;
       c->http.queue(out, keep_alive);
-      if (!keep_alive) return;
+      if (!keep_alive) return true;
       if (c->http.mid_request()) c->request_deadline = now_ms() + options_.request_timeout.count();
       continue;  // a pipelined request may follow
     }
@@ -286,11 +342,11 @@ void HttpServer::answer(Conn* c) {
       std::string out;
       refuser_(c->http.partial_head(), c->peer, refusal.status, refusal.reason, &out);
       c->http.queue(out, false);
-      return;
+      return true;
     }
     if (step == HttpConnection::Step::kNeedMore && c->http.send_continue())
       c->http.queue_interim(kContinue);
-    return;
+    return true;
   }
 }
 
@@ -316,6 +372,15 @@ void HttpServer::arm(Conn* c, unsigned events) {
   // After this call another thread may own the connection: nothing of it is touched here.
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev) != 0) close_conn(c);
 }
+
+bool HttpServer::watch(int fd, EventSource* source, unsigned events, bool add) {
+  epoll_event ev{};
+  ev.events = events | EPOLLONESHOT;
+  ev.data.ptr = source;
+  return epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void HttpServer::unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 void HttpServer::close_conn(Conn* c) {
   bool last = false;

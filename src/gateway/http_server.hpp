@@ -43,13 +43,27 @@ struct Peer {
   int port = 0;
 };
 
+// Something else in the server's epoll set (a database connection of push_lanes.hpp): its
+// on_event runs on a server thread when its descriptor is ready. Registered EPOLLONESHOT, like
+// connections: one thread at a time; watch() again to hear of it again.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  virtual void on_event(unsigned events) = 0;
+};
+
+// Answers a deferred request (the handler returned false): call it once, from any thread, with
+// the whole answer (http_answer.hpp). Its connection waits, unread, until then.
+using Reply = std::function<void(std::string answer)>;
+
 class HttpServer {
  public:
   // Answers a complete request: appends the whole answer to *out (http_answer.hpp), saying
-  // "Connection: close" unless keep_alive. Runs on a server thread; may block. An exception
-  // becomes a refusal with status 500.
-  using Handler =
-      std::function<void(HttpRequest& req, const Peer& peer, bool keep_alive, std::string* out)>;
+  // "Connection: close" unless keep_alive, and returns true; or returns false and calls reply
+  // later (the request waits for a database result without holding this thread). Runs on a
+  // server thread; may block. An exception becomes a refusal with status 500.
+  using Handler = std::function<bool(HttpRequest& req, const Peer& peer, bool keep_alive,
+                                     std::string* out, const Reply& reply)>;
   // A refused request (head as far as parsed): appends a closing answer with that status.
   using Refuser = std::function<void(const RequestHead& head, const Peer& peer, int status,
                                      const std::string& reason, std::string* out)>;
@@ -69,13 +83,19 @@ class HttpServer {
 
   std::size_t connections() const;
 
+  // Adds (add) or re-arms fd in the epoll set for events (EPOLLIN, EPOLLOUT), EPOLLONESHOT.
+  bool watch(int fd, EventSource* source, unsigned events, bool add);
+  void unwatch(int fd);
+
  private:
   struct Conn;
   void loop();
   void sweep();
   void accept_all();
-  void serve(Conn* c, unsigned events, char* buf, std::size_t size);
-  void answer(Conn* c);
+  void serve(Conn* c, unsigned events);
+  void drive(Conn* c);
+  void resume(Conn* c, std::string answer, bool keep_alive);
+  bool answer(Conn* c);
   bool flush(Conn* c);
   void arm(Conn* c, unsigned events);
   void close_conn(Conn* c);

@@ -71,26 +71,49 @@ void serialize(const httplib::Response& res, bool keep_alive, int minor_version,
   mcgw::end_answer(*out, res.body, keep_alive, minor_version, head_only);
 }
 
-// One complete request: routed, answered, counted and logged.
-void handle(const mcgw::Router& router, mcgw::Metrics& metrics, mcgw::HttpRequest& in,
-            const mcgw::Peer& peer, bool keep_alive, std::string* out) {
-  Clock::time_point start = Clock::now();
-  int minor = in.head.minor_version;
+// What the answer of a request needs once its handler is done (now, or later: deferred).
+struct Answering {
+  Clock::time_point start;
+  std::string method;
+  std::string path;
+  std::string remote_addr;
+  std::string user_agent;
+  int minor_version;
+  bool keep_alive;
+};
+
+void finish(mcgw::Metrics& metrics, const Answering& a, httplib::Response& res, std::string* out) {
+  if (res.status == -1) res.status = 200;
+  serialize(res, a.keep_alive, a.minor_version, a.method == "HEAD", out);
+  double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
+  metrics.observe(mcgw::route_label(a.method, a.path), res.status, seconds);
+  access_log(a.remote_addr, a.method, a.path, res.status, res.body.size(), a.user_agent, seconds);
+}
+
+// One complete request: routed, answered (now: true; or later through reply), counted, logged.
+bool handle(const mcgw::Router& router, mcgw::Metrics& metrics, mcgw::HttpRequest& in,
+            const mcgw::Peer& peer, bool keep_alive, std::string* out, const mcgw::Reply& reply) {
   httplib::Request req = mcgw::to_httplib(in, peer.addr, peer.port);
+  auto a = std::make_shared<Answering>(Answering{Clock::now(), req.method, req.path, peer.addr,
+                                                 req.get_header_value("User-Agent"),
+                                                 in.head.minor_version, keep_alive});
+  mcgw::Deferral deferral([&metrics, a, reply](httplib::Response& res) {
+    std::string bytes;
+    finish(metrics, *a, res, &bytes);
+    reply(std::move(bytes));
+  });
   httplib::Response res;
   try {
-    if (!router.dispatch(req, res)) res.status = 404;
+    if (!router.dispatch(req, res, deferral)) res.status = 404;
   } catch (const std::exception& e) {
+    if (deferral.deferred()) throw;  // cannot be answered twice: the connection is dropped
     std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
     res = httplib::Response();
     mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
   }
-  if (res.status == -1) res.status = 200;
-  serialize(res, keep_alive, minor, req.method == "HEAD", out);
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  metrics.observe(mcgw::route_label(req.method, req.path), res.status, seconds);
-  access_log(peer.addr, req.method, req.path, res.status, res.body.size(),
-             req.get_header_value("User-Agent"), seconds);
+  if (deferral.deferred()) return false;
+  finish(metrics, *a, res, out);
+  return true;
 }
 
 // A request refused by its head before its body was read: 411 (no Content-Length: cpp-httplib
@@ -131,9 +154,19 @@ int main(int argc, char** argv) {
   if (config->token_cache_s > 0)
     listener = std::make_unique<mcgw::TokenListener>(config->conninfo, &tokens);
   mcgw::TokenCache* cache = config->token_cache_s > 0 ? &tokens : nullptr;
-  // Batches never hold more connections than the pool has.
-  mcgw::PushBatcher pushes(pool, cache, std::min(config->push_lanes, config->pool_size));
-  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes};
+  // Single-event pushes of remembered tokens go through the lanes without holding a thread
+  // (push_lanes.hpp); the others (a token's first request) the blocking way, alone. The lanes
+  // hold their connections: they never take more than half the pool.
+  mcgw::PushBatcher pushes(pool, cache, 0);
+  mcgw::DbLimits limits{config->statement_timeout_ms, config->pool_wait_ms};
+  std::size_t lanes = std::min(config->push_lanes, config->pool_size / 2);
+  mcgw::PushLanes push_lanes(
+      pool, cache, lanes, limits,
+      [&pool, cache](const mcgw::DbLimits& l, const std::string& token, const std::string& event,
+                     const std::string& queue) {
+        return mcgw::push_alone(pool, l, cache, token, event, queue);
+      });
+  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes, lanes > 0 ? &push_lanes : nullptr};
 
   mcgw::Router router;
   mcgw::add_soap_routes(router, ctx);
@@ -152,12 +185,14 @@ int main(int argc, char** argv) {
   options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
   mcgw::HttpServer server(
       options,
-      [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out) {
-        handle(router, metrics, req, peer, keep_alive, out);
+      [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,
+          const mcgw::Reply& reply) {
+        return handle(router, metrics, req, peer, keep_alive, out, reply);
       },
       [&](const mcgw::RequestHead& head, const mcgw::Peer& peer, int status,
           const std::string& reason,
           std::string* out) { refuse(metrics, head, peer, status, reason, out); });
+  push_lanes.attach(&server);
   std::string error;
   if (!server.listen(&error)) {
     std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << ": "

@@ -29,6 +29,12 @@
 
 namespace mcgw {
 
+// One event alone, as the token's role, in one round trip (mc.push_event; the token looked up
+// unless remembered): the unbatched path. Returns its id; throws AuthError, DbError.
+std::string push_alone(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                       const std::string& token, const std::string& event,
+                       const std::string& queue);
+
 class PushBatcher {
  public:
   // The database calls, replaceable for tests. One event alone, as the token's role (the

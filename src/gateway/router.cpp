@@ -2,20 +2,34 @@
 
 namespace mcgw {
 
+namespace {
+
+Router::DeferrableHandler now(Router::Handler h) {
+  return [h = std::move(h)](const httplib::Request& req, httplib::Response& res, Deferral&) {
+    h(req, res);
+  };
+}
+
+}  // namespace
+
 void Router::Get(const std::string& pattern, Handler handler) {
-  routes_.push_back({"GET", std::regex(pattern), std::move(handler)});
+  routes_.push_back({"GET", std::regex(pattern), now(std::move(handler))});
 }
 
 void Router::Post(const std::string& pattern, Handler handler) {
+  routes_.push_back({"POST", std::regex(pattern), now(std::move(handler))});
+}
+
+void Router::Post(const std::string& pattern, DeferrableHandler handler) {
   routes_.push_back({"POST", std::regex(pattern), std::move(handler)});
 }
 
-bool Router::dispatch(httplib::Request& req, httplib::Response& res) const {
+bool Router::dispatch(httplib::Request& req, httplib::Response& res, Deferral& deferral) const {
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
   for (const Route& r : routes_) {
     if (r.method != method) continue;
     if (std::regex_match(req.path, req.matches, r.pattern)) {
-      r.handler(req, res);
+      r.handler(req, res, deferral);
       return true;
     }
   }

@@ -31,13 +31,27 @@ class Server {
     o.request_timeout = 3 * read_timeout;
     server = std::make_unique<mcgw::HttpServer>(
         o,
-        [this](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out) {
+        [this](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,
+               const mcgw::Reply& reply) {
           ++handled;
           if (req.head.target == "/slow") std::this_thread::sleep_for(300ms);
+          std::string text = req.head.method + " " + req.head.target + " " + req.body + " " + peer.addr;
+          if (req.head.target.rfind("/later", 0) == 0) {
+            // Answered from another thread: after a while, or at once (before this returns).
+            auto delay = req.head.target == "/later" ? 50ms : 0ms;
+            std::thread([reply, text, keep_alive, delay, minor = req.head.minor_version] {
+              std::this_thread::sleep_for(delay);
+              std::string answer;
+              mcgw::begin_answer(answer, 200);
+              mcgw::end_answer(answer, text, keep_alive, minor, false);
+              reply(std::move(answer));
+            }).detach();
+            if (delay == 0ms) std::this_thread::sleep_for(5ms);
+            return false;
+          }
           mcgw::begin_answer(*out, 200);
-          mcgw::end_answer(
-              *out, req.head.method + " " + req.head.target + " " + req.body + " " + peer.addr,
-              keep_alive, req.head.minor_version, false);
+          mcgw::end_answer(*out, text, keep_alive, req.head.minor_version, false);
+          return true;
         },
         [](const mcgw::RequestHead&, const mcgw::Peer&, int status, const std::string& reason,
            std::string* out) {
@@ -234,4 +248,22 @@ TEST(HttpServer, ManyConcurrentConnections) {
     });
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok, 16 * 50);
+}
+
+TEST(HttpServer, DeferredAnswersKeepTheirOrder) {
+  Server s;
+  int fd = connect_to(s.port());
+  for (int round = 0; round < 20; ++round) {
+    send_all(fd,
+             "GET /later HTTP/1.1\r\n\r\nGET /now HTTP/1.1\r\n\r\n"
+             "GET /later-at-once HTTP/1.1\r\n\r\nGET /end HTTP/1.1\r\n\r\n");
+    std::string all = read_until(fd, "GET /end  127.0.0.1");
+    std::size_t a = all.find("GET /later "), b = all.find("GET /now"),
+                c = all.find("GET /later-at-once"), d = all.find("GET /end");
+    ASSERT_NE(d, std::string::npos) << all;
+    EXPECT_LT(a, b);
+    EXPECT_LT(b, c);
+    EXPECT_LT(c, d);
+  }
+  close(fd);
 }
