@@ -162,24 +162,29 @@ thread_local std::vector<char> recv_buffer;
 
 void HttpServer::loop() {
   recv_buffer.resize(65536);
-  while (true) {
-    epoll_event ev{};
-    int n = epoll_wait(epoll_fd_, &ev, 1, -1);
+  // Nothing a loop runs blocks (handlers that would go to workers), so a wake-up takes every
+  // event ready: under load, many requests per epoll_wait.
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  bool stop = false;
+  while (!stop) {
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, -1);
     if (n < 0 && errno != EINTR) {
       std::cerr << "mc-gateway: epoll_wait: " << std::strerror(errno) << "\n";
       return;
     }
-    if (n <= 0) continue;
-    if (ev.data.ptr == &stop_tag_) {
-      wake_all();  // the next waiting thread too, whatever epoll's wake-up policy
-      return;
+    for (int i = 0; i < n; ++i) {
+      const epoll_event& ev = events[i];
+      if (ev.data.ptr == &stop_tag_) {
+        stop = true;  // after the other events of this round
+      } else if (ev.data.ptr == &listen_tag_) {
+        accept_all();
+      } else {
+        static_cast<EventSource*>(ev.data.ptr)->on_event(ev.events);
+      }
     }
-    if (ev.data.ptr == &listen_tag_) {
-      accept_all();
-      continue;
-    }
-    static_cast<EventSource*>(ev.data.ptr)->on_event(ev.events);
   }
+  wake_all();  // the next waiting thread too, whatever epoll's wake-up policy
 }
 
 void HttpServer::accept_all() {

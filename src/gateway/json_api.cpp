@@ -76,8 +76,10 @@ void push(Context& ctx, const httplib::Request& req, httplib::Response& res, Def
         if (taken) return;
         later.undefer();
       }
+      if (!later.may_block()) return later.to_worker();
       ids.push_back(ctx.pushes->push(ctx.limits(), token, doc, queue));
     } else {
+      if (!later.may_block()) return later.to_worker();
       // One request's array: all or nothing, as before (single events are batched).
       Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, request_token(req),
                                   "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
@@ -142,7 +144,7 @@ void get_event(Context& ctx, const httplib::Request& req, httplib::Response& res
 }  // namespace
 
 void add_json_api_routes(Router& server, Context& ctx) {
-  server.Post(R"(/+api/v1/events/(rt|batch))",
+  server.PostOnLoop(R"(/+api/v1/events/(rt|batch))",
               [&ctx](const httplib::Request& req, httplib::Response& res, Deferral& later) {
                 push(ctx, req, res, later);
               });

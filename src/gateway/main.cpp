@@ -21,6 +21,7 @@
 #include "gateway/problem.hpp"
 #include "gateway/token_listener.hpp"
 #include "gateway/version.hpp"
+#include "gateway/worker_pool.hpp"
 
 namespace {
 
@@ -90,30 +91,58 @@ void finish(mcgw::Metrics& metrics, const Answering& a, httplib::Response& res, 
   access_log(a.remote_addr, a.method, a.path, res.status, res.body.size(), a.user_agent, seconds);
 }
 
-// One complete request: routed, answered (now: true; or later through reply), counted, logged.
-bool handle(const mcgw::Router& router, mcgw::Metrics& metrics, mcgw::HttpRequest& in,
-            const mcgw::Peer& peer, bool keep_alive, std::string* out, const mcgw::Reply& reply) {
-  httplib::Request req = mcgw::to_httplib(in, peer.addr, peer.port);
-  auto a = std::make_shared<Answering>(Answering{Clock::now(), req.method, req.path, peer.addr,
-                                                 req.get_header_value("User-Agent"),
-                                                 in.head.minor_version, keep_alive});
-  mcgw::Deferral deferral([&metrics, a, reply](httplib::Response& res) {
-    std::string bytes;
-    finish(metrics, *a, res, &bytes);
-    reply(std::move(bytes));
-  });
-  httplib::Response res;
+// Runs a route's handler, an exception becoming a 500. True when it answered through res.
+bool run_handler(const mcgw::Router::Route& route, const httplib::Request& req,
+                 httplib::Response& res, mcgw::Deferral& deferral) {
   try {
-    if (!router.dispatch(req, res, deferral)) res.status = 404;
+    route.handler(req, res, deferral);
   } catch (const std::exception& e) {
     if (deferral.deferred()) throw;  // cannot be answered twice: the connection is dropped
     std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
     res = httplib::Response();
     mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
+    return true;
   }
-  if (deferral.deferred()) return false;
-  finish(metrics, *a, res, out);
-  return true;
+  return !deferral.deferred() && !deferral.wants_worker();
+}
+
+// One complete request, on the event loop: routed, and answered now (true), or later through
+// reply: by a single-event push's result (push_lanes.hpp), or by a worker thread for routes that
+// block. Counted and logged when answered.
+bool handle(const mcgw::Router& router, mcgw::WorkerPool& workers, mcgw::Metrics& metrics,
+            mcgw::HttpRequest& in, const mcgw::Peer& peer, bool keep_alive, std::string* out,
+            const mcgw::Reply& reply) {
+  // Shared with a worker; never moved after routing (req.matches point into req.path).
+  auto req = std::make_shared<httplib::Request>(mcgw::to_httplib(in, peer.addr, peer.port));
+  auto a = std::make_shared<Answering>(Answering{Clock::now(), req->method, req->path, peer.addr,
+                                                 req->get_header_value("User-Agent"),
+                                                 in.head.minor_version, keep_alive});
+  const mcgw::Router::Route* route = router.find(*req);
+  httplib::Response res;
+  if (!route) {
+    res.status = 404;
+    finish(metrics, *a, res, out);
+    return true;
+  }
+  mcgw::Deferral::Finish answer = [&metrics, a, reply](httplib::Response& r) {
+    std::string bytes;
+    finish(metrics, *a, r, &bytes);
+    reply(std::move(bytes));
+  };
+  if (route->on_loop) {
+    mcgw::Deferral deferral(answer, false);
+    if (run_handler(*route, *req, res, deferral)) {
+      finish(metrics, *a, res, out);
+      return true;
+    }
+    if (deferral.deferred()) return false;
+  }
+  workers.submit([route, req, answer] {
+    mcgw::Deferral deferral(answer, true);
+    httplib::Response r;
+    if (run_handler(*route, *req, r, deferral)) answer(r);
+  });
+  return false;
 }
 
 // A request refused by its head before its body was read: 411 (no Content-Length: cpp-httplib
@@ -175,10 +204,12 @@ int main(int argc, char** argv) {
   mcgw::add_unsubscribe_routes(router, ctx);
   mcgw::add_metrics_route(router, ctx);
 
+  // Handlers that block run here; the event loops hand them over and go on.
+  mcgw::WorkerPool workers(config->threads);
   mcgw::ServerOptions options;
   options.host = config->host;
   options.port = config->port;
-  options.threads = config->threads;
+  options.threads = config->io_threads;
   options.limits.max_body_bytes = config->max_body_bytes;
   options.read_timeout = std::chrono::seconds(config->read_timeout_s);
   // A whole request (head and body) must arrive within 3 read timeouts, however it trickles.
@@ -187,12 +218,12 @@ int main(int argc, char** argv) {
       options,
       [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,
           const mcgw::Reply& reply) {
-        return handle(router, metrics, req, peer, keep_alive, out, reply);
+        return handle(router, workers, metrics, req, peer, keep_alive, out, reply);
       },
       [&](const mcgw::RequestHead& head, const mcgw::Peer& peer, int status,
           const std::string& reason,
           std::string* out) { refuse(metrics, head, peer, status, reason, out); });
-  push_lanes.attach(&server);
+  push_lanes.attach(&server, [&workers](std::function<void()> job) { workers.submit(std::move(job)); });
   std::string error;
   if (!server.listen(&error)) {
     std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << ": "

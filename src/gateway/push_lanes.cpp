@@ -161,7 +161,11 @@ void PushLanes::send(Lane* lane) {
   try {
     // An idle connection with something to read was closed by the server (a restart): its
     // exchange could fail after committing, so it is replaced before anything is sent.
-    if (lane->lease) {
+    // (Checked after 50 ms idle only: under load a lane goes from batch to batch.)
+    bool idle_long = lane->was_idle && std::chrono::steady_clock::now() - lane->idle_since >
+                                           std::chrono::milliseconds(50);
+    lane->was_idle = false;
+    if (lane->lease && idle_long) {
       pollfd p{lane->fd, POLLIN, 0};
       if (poll(&p, 1, 0) != 0) {
         drop(lane);
@@ -310,6 +314,8 @@ void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) 
       take_batch(lane);
       next = true;
     } else {
+      lane->was_idle = true;
+      lane->idle_since = std::chrono::steady_clock::now();
       free_.push_back(lane);
     }
   }
@@ -319,14 +325,20 @@ void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) 
 
 void PushLanes::complete(std::vector<Job>& jobs) {
   for (Job& j : jobs) {
-    if (j.alone) {
-      try {
-        j.id = alone_(limits_, j.token, j.event, j.queue);
-      } catch (...) {
-        j.error = std::current_exception();
-      }
+    if (!j.alone) {
+      j.done(std::move(j.id), j.error);
+      continue;
     }
-    j.done(std::move(j.id), j.error);
+    // The blocking way, on a worker: the event loop goes on.
+    auto job = std::make_shared<Job>(std::move(j));
+    offload_([this, job] {
+      try {
+        job->id = alone_(limits_, job->token, job->event, job->queue);
+      } catch (...) {
+        job->error = std::current_exception();
+      }
+      job->done(std::move(job->id), job->error);
+    });
   }
 }
 

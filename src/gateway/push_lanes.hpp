@@ -21,6 +21,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -51,8 +52,13 @@ class PushLanes {
   PushLanes(const PushLanes&) = delete;
   PushLanes& operator=(const PushLanes&) = delete;
 
-  // The server whose epoll set the lanes' sockets join; before the first submit().
-  void attach(HttpServer* server) { server_ = server; }
+  // The server whose epoll set the lanes' sockets join, and where the blocking work goes
+  // (pushes retried alone: a worker thread); before the first submit().
+  using Offload = std::function<void(std::function<void()>)>;
+  void attach(HttpServer* server, Offload offload) {
+    server_ = server;
+    offload_ = std::move(offload);
+  }
 
   // Queues one event (the JSON text of an object) for queue ("rt" or "batch") as the token's
   // remembered role; done is called once, later, on a server thread. False (done never
@@ -79,6 +85,8 @@ class PushLanes {
     std::optional<Pool::Lease> lease;
     int fd = -1;
     bool registered = false;
+    bool was_idle = true;  // since idle_since: checked before it is trusted again
+    std::chrono::steady_clock::time_point idle_since;
     std::vector<Job> batch;
     std::vector<Result> results;  // of the exchange under way, in order
   };
@@ -97,6 +105,7 @@ class PushLanes {
   PushBatcher::PushOne alone_;
   std::size_t max_batch_;
   HttpServer* server_ = nullptr;
+  Offload offload_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   mutable std::mutex mutex_;
   std::vector<Lane*> free_;

@@ -13,27 +13,24 @@ Router::DeferrableHandler now(Router::Handler h) {
 }  // namespace
 
 void Router::Get(const std::string& pattern, Handler handler) {
-  routes_.push_back({"GET", std::regex(pattern), now(std::move(handler))});
+  routes_.push_back({"GET", std::regex(pattern), now(std::move(handler)), false});
 }
 
 void Router::Post(const std::string& pattern, Handler handler) {
-  routes_.push_back({"POST", std::regex(pattern), now(std::move(handler))});
+  routes_.push_back({"POST", std::regex(pattern), now(std::move(handler)), false});
 }
 
-void Router::Post(const std::string& pattern, DeferrableHandler handler) {
-  routes_.push_back({"POST", std::regex(pattern), std::move(handler)});
+void Router::PostOnLoop(const std::string& pattern, DeferrableHandler handler) {
+  routes_.push_back({"POST", std::regex(pattern), std::move(handler), true});
 }
 
-bool Router::dispatch(httplib::Request& req, httplib::Response& res, Deferral& deferral) const {
+const Router::Route* Router::find(httplib::Request& req) const {
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
   for (const Route& r : routes_) {
     if (r.method != method) continue;
-    if (std::regex_match(req.path, req.matches, r.pattern)) {
-      r.handler(req, res, deferral);
-      return true;
-    }
+    if (std::regex_match(req.path, req.matches, r.pattern)) return &r;
   }
-  return false;
+  return nullptr;
 }
 
 httplib::Request to_httplib(HttpRequest& in, const std::string& remote_addr, int remote_port) {

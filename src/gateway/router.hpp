@@ -21,7 +21,7 @@ class Deferral {
  public:
   // Answers the request; once, from any thread. The Response is complete (status, fields, body).
   using Finish = std::function<void(httplib::Response&)>;
-  explicit Deferral(Finish finish) : finish_(std::move(finish)) {}
+  Deferral(Finish finish, bool may_block) : finish_(std::move(finish)), may_block_(may_block) {}
   // The handler will answer through the function returned, not through its Response.
   Finish defer() {
     deferred_ = true;
@@ -31,9 +31,18 @@ class Deferral {
   void undefer() { deferred_ = false; }
   bool deferred() const { return deferred_; }
 
+  // False on a server's event loop, where nothing may block: a handler that would (a database
+  // call other than a push through the lanes) calls to_worker() instead, before it has changed
+  // anything, and runs again on a worker thread (worker_pool.hpp) with may_block() true.
+  bool may_block() const { return may_block_; }
+  void to_worker() { to_worker_ = true; }
+  bool wants_worker() const { return to_worker_; }
+
  private:
   Finish finish_;
+  bool may_block_;
   bool deferred_ = false;
+  bool to_worker_ = false;
 };
 
 class Router {
@@ -41,19 +50,24 @@ class Router {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   using DeferrableHandler =
       std::function<void(const httplib::Request&, httplib::Response&, Deferral&)>;
+  // Routes whose handlers may block: run on a worker thread.
   void Get(const std::string& pattern, Handler handler);
   void Post(const std::string& pattern, Handler handler);
-  void Post(const std::string& pattern, DeferrableHandler handler);
-  // Runs the first route whose method and pattern match req (HEAD runs GET's; req.matches set).
-  // False when none does.
-  bool dispatch(httplib::Request& req, httplib::Response& res, Deferral& deferral) const;
+  // A route run on the event loop first (its handler defers, answers at once, or asks for a
+  // worker: Deferral).
+  void PostOnLoop(const std::string& pattern, DeferrableHandler handler);
 
- private:
   struct Route {
     std::string method;
     std::regex pattern;
     DeferrableHandler handler;
+    bool on_loop;
   };
+  // The first route whose method and pattern match req (HEAD finds GET's), req.matches set
+  // (they point into req.path: req must not move after this); null when none does.
+  const Route* find(httplib::Request& req) const;
+
+ private:
   std::vector<Route> routes_;
 };
 

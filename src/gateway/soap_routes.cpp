@@ -67,10 +67,12 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
       if (taken) return;
       later.undefer();
     }
+    if (!later.may_block()) return later.to_worker();
     std::string id = ctx.pushes->push(ctx.limits(), token, doc, queue);
     res.set_content(push_event_response(call.schema, id), kSoapType);
     return;
   }
+  if (!later.may_block()) return later.to_worker();
   std::vector<std::string> ids;
   Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, token,
                               "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
@@ -135,6 +137,7 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res, D
     std::string token = call.session_token;
     if (token.empty()) token = request_token(req);
     if (call.schema == "xtk:persist" && call.method == "GetEntityIfMoreRecent") {
+      if (!later.may_block()) return later.to_worker();
       get_entity(ctx, call, token, res);
     } else if ((call.schema == "nms:rtEvent" || call.schema == "nms:batchEvent") &&
                (call.method == "PushEvent" || call.method == "PushEvents")) {
@@ -155,7 +158,7 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res, D
 }  // namespace
 
 void add_soap_routes(Router& server, Context& ctx) {
-  server.Post(R"(/+nl/jsp/soaprouter\.jsp)",
+  server.PostOnLoop(R"(/+nl/jsp/soaprouter\.jsp)",
               [&ctx](const httplib::Request& req, httplib::Response& res, Deferral& later) {
                 handle(ctx, req, res, later);
               });
