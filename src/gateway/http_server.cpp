@@ -62,8 +62,8 @@ struct HttpServer::Conn : EventSource {
   // A deferred answer (Reply): whichever of the owning thread (done with the connection) and
   // the replying thread comes second goes on with the connection.
   std::mutex reply_mutex;
-  bool parked = false;    // the owner let go while awaiting
-  bool replied = false;   // the answer arrived before the owner let go
+  bool parked = false;   // the owner let go while awaiting
+  bool replied = false;  // the answer arrived before the owner let go
   std::string reply;
   bool reply_keep_alive = true;
 };
@@ -162,6 +162,7 @@ thread_local std::vector<char> recv_buffer;
 
 void HttpServer::loop() {
   recv_buffer.resize(65536);
+  if (options_.loop_start) options_.loop_start();
   // Nothing a loop runs blocks (handlers that would go to workers), so a wake-up takes every
   // event ready: under load, many requests per epoll_wait.
   constexpr int kMaxEvents = 64;
@@ -183,6 +184,7 @@ void HttpServer::loop() {
         static_cast<EventSource*>(ev.data.ptr)->on_event(ev.events);
       }
     }
+    if (options_.round_end) options_.round_end();
   }
   wake_all();  // the next waiting thread too, whatever epoll's wake-up policy
 }
@@ -327,10 +329,9 @@ bool HttpServer::answer(Conn* c) {
       std::string out;
       bool now = true;
       try {
-        now = handler_(req, c->peer, keep_alive, &out,
-                       [this, c, keep_alive](std::string answer) {
-                         resume(c, std::move(answer), keep_alive);
-                       });
+        now = handler_(req, c->peer, keep_alive, &out, [this, c, keep_alive](std::string answer) {
+          resume(c, std::move(answer), keep_alive);
+        });
       } catch (const std::exception& e) {
         std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
         out.clear();

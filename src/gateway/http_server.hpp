@@ -36,6 +36,10 @@ struct ServerOptions {
   HttpLimits limits;
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds request_timeout{15000};
+  // Run by each event loop thread when it starts, and after each round of events it handled
+  // (mc-gateway writes its access log lines there).
+  std::function<void()> loop_start;
+  std::function<void()> round_end;
 };
 
 struct Peer {

@@ -3,6 +3,9 @@
 // requests in flight finish, and exit 0.
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
@@ -28,6 +31,25 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::mutex log_mutex;
+// Access log lines of this thread not written yet. An event loop writes them once per round of
+// events (ServerOptions::round_end), many requests per write(2); other threads at once.
+thread_local std::string log_buffer;
+thread_local bool log_deferred = false;
+
+void flush_log() {
+  if (log_buffer.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    std::size_t off = 0;
+    while (off < log_buffer.size()) {
+      ssize_t n = ::write(2, log_buffer.data() + off, log_buffer.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to log: the requests are served all the same
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  log_buffer.clear();
+}
 
 // A client-chosen value in a quoted log field: no quote or control character can break it.
 std::string quotable(std::string s) {
@@ -47,7 +69,7 @@ void access_log(const std::string& remote_addr, const std::string& method,
   // Paths only, never query strings or headers: they may carry tokens. An unsubscribe link is
   // a credential too.
   std::string path = req_path.find("/u/") <= 1 ? "/u/..." : quotable(req_path);
-  // The line is built first and written with one write(2): std::cerr is unbuffered, and
+  // The line is built first and written with others (flush_log): std::cerr is unbuffered, and
   // streaming into it cost a system call per field (14 per request: bench/gateway's profile
   // showed the log's writes among the gateway's largest costs).
   std::string line;
@@ -57,8 +79,8 @@ void access_log(const std::string& remote_addr, const std::string& method,
   line.append(" ").append(std::to_string(body_bytes)).append(" ");
   line.append(std::to_string(static_cast<long>(seconds * 1e6))).append("us \"");
   line.append(quotable(user_agent)).append("\"\n");
-  std::lock_guard<std::mutex> lock(log_mutex);
-  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  log_buffer.append(line);
+  if (!log_deferred || log_buffer.size() > 16384) flush_log();
 }
 
 // The answer's bytes: status line, the handler's fields, Content-Length, Connection, body.
@@ -189,12 +211,11 @@ int main(int argc, char** argv) {
   mcgw::PushBatcher pushes(pool, cache, 0);
   mcgw::DbLimits limits{config->statement_timeout_ms, config->pool_wait_ms};
   std::size_t lanes = std::min(config->push_lanes, config->pool_size / 2);
-  mcgw::PushLanes push_lanes(
-      pool, cache, lanes, limits,
-      [&pool, cache](const mcgw::DbLimits& l, const std::string& token, const std::string& event,
-                     const std::string& queue) {
-        return mcgw::push_alone(pool, l, cache, token, event, queue);
-      });
+  mcgw::PushLanes push_lanes(pool, cache, lanes, limits,
+                             [&pool, cache](const mcgw::DbLimits& l, const std::string& token,
+                                            const std::string& event, const std::string& queue) {
+                               return mcgw::push_alone(pool, l, cache, token, event, queue);
+                             });
   mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes, lanes > 0 ? &push_lanes : nullptr};
 
   mcgw::Router router;
@@ -214,6 +235,8 @@ int main(int argc, char** argv) {
   options.read_timeout = std::chrono::seconds(config->read_timeout_s);
   // A whole request (head and body) must arrive within 3 read timeouts, however it trickles.
   options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
+  options.loop_start = [] { log_deferred = true; };
+  options.round_end = flush_log;
   mcgw::HttpServer server(
       options,
       [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,
@@ -223,7 +246,8 @@ int main(int argc, char** argv) {
       [&](const mcgw::RequestHead& head, const mcgw::Peer& peer, int status,
           const std::string& reason,
           std::string* out) { refuse(metrics, head, peer, status, reason, out); });
-  push_lanes.attach(&server, [&workers](std::function<void()> job) { workers.submit(std::move(job)); });
+  push_lanes.attach(&server,
+                    [&workers](std::function<void()> job) { workers.submit(std::move(job)); });
   std::string error;
   if (!server.listen(&error)) {
     std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << ": "

@@ -59,8 +59,7 @@ PushLanes::~PushLanes() {
     if (l->lease) l->lease->discard();  // in pipeline mode: never handed back to the pool
 }
 
-bool PushLanes::submit(const std::string& token, std::string event, std::string queue,
-                       Done done) {
+bool PushLanes::submit(const std::string& token, std::string event, std::string queue, Done done) {
   if (lanes_.empty() || !cache_ || !server_ || token.empty()) return false;
   std::optional<std::string> role = cache_->find(token);
   if (!role) return false;
@@ -102,8 +101,9 @@ bool PushLanes::connect(Lane* lane) {
     lane->lease.emplace(pool_.acquire(std::chrono::milliseconds(limits_.pool_wait_ms)));
     PGconn* conn = lane->lease->get();
     bool ok = true;
-    for (auto [name, sql, n] : {std::tuple{kRoleName, kSetRole, 1}, std::tuple{kOneName, kPushOne, 2},
-                                std::tuple{kManyName, kPushMany, 2}}) {
+    for (auto [name, sql, n] :
+         {std::tuple{kRoleName, kSetRole, 1}, std::tuple{kOneName, kPushOne, 2},
+          std::tuple{kManyName, kPushMany, 2}}) {
       Result r(PQprepare(conn, name, sql, n, nullptr));
       if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
         ok = false;
@@ -137,8 +137,9 @@ void PushLanes::drop(Lane* lane) {
 }
 
 // Sends the lane's batch: the role, then the push, then a Sync (one implicit transaction, one
-// round trip). On a server thread that owns the lane (it is in no one's hands while busy).
-void PushLanes::send(Lane* lane) {
+// round trip). On the thread that owns the lane (it is in no one else's hands while busy): an
+// event loop (may_block false) or a worker.
+void PushLanes::send(Lane* lane, bool may_block) {
   // A push whose remembered role changed since it was queued (cleared on a change to
   // mc.api_token, or forgotten after failing) goes the blocking way: its lookup decides.
   std::vector<Job> aside;
@@ -171,6 +172,12 @@ void PushLanes::send(Lane* lane) {
         drop(lane);
         pool_.drop_idle();
       }
+    }
+    if (!lane->lease && !may_block) {
+      // Connecting waits (for the pool, the server): on a worker, never on an event loop.
+      offload_([this, lane] { send(lane, true); });
+      complete(aside);
+      return;
     }
     if (!lane->lease) connect(lane);
   } catch (const DbError&) {
@@ -295,14 +302,15 @@ void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) 
     const PGresult* r = lane->results[1].get();
     if (static_cast<std::size_t>(PQntuples(r)) != jobs.size()) {
       // Committed, but which id is whose is unknown: never retried.
-      auto e = std::make_exception_ptr(DbError(
-          "XX000",
-          "the database returned " + std::to_string(PQntuples(r)) + " ids for " +
-              std::to_string(jobs.size()) + " events",
-          ""));
+      auto e =
+          std::make_exception_ptr(DbError("XX000",
+                                          "the database returned " + std::to_string(PQntuples(r)) +
+                                              " ids for " + std::to_string(jobs.size()) + " events",
+                                          ""));
       for (Job& j : jobs) j.error = e;
     } else {
-      for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].id = PQgetvalue(r, static_cast<int>(i), 0);
+      for (std::size_t i = 0; i < jobs.size(); ++i)
+        jobs[i].id = PQgetvalue(r, static_cast<int>(i), 0);
     }
   }
   lane->results.clear();

@@ -92,7 +92,7 @@ class PushLanes {
   };
 
   void take_batch(Lane* lane);  // under mutex_
-  void send(Lane* lane);
+  void send(Lane* lane, bool may_block = false);
   bool connect(Lane* lane);
   void drop(Lane* lane);
   void on_lane_event(Lane* lane, unsigned events);

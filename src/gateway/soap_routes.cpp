@@ -159,9 +159,9 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res, D
 
 void add_soap_routes(Router& server, Context& ctx) {
   server.PostOnLoop(R"(/+nl/jsp/soaprouter\.jsp)",
-              [&ctx](const httplib::Request& req, httplib::Response& res, Deferral& later) {
-                handle(ctx, req, res, later);
-              });
+                    [&ctx](const httplib::Request& req, httplib::Response& res, Deferral& later) {
+                      handle(ctx, req, res, later);
+                    });
 }
 
 }  // namespace mcgw

@@ -35,7 +35,8 @@ class Server {
                const mcgw::Reply& reply) {
           ++handled;
           if (req.head.target == "/slow") std::this_thread::sleep_for(300ms);
-          std::string text = req.head.method + " " + req.head.target + " " + req.body + " " + peer.addr;
+          std::string text =
+              req.head.method + " " + req.head.target + " " + req.body + " " + peer.addr;
           if (req.head.target.rfind("/later", 0) == 0) {
             // Answered from another thread: after a while, or at once (before this returns).
             auto delay = req.head.target == "/later" ? 50ms : 0ms;

@@ -35,7 +35,8 @@ TEST(WorkerPool, JobsRunInParallel) {
       // Both are running at once, or this times out.
       if (cv.wait_for(lock, std::chrono::seconds(10), [&] { return arrived == 2; })) ++met;
     });
-  for (int i = 0; i < 1000 && met < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1000 && met < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(met, 2);
 }
 
