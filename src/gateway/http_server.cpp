@@ -417,6 +417,11 @@ void HttpServer::sweep() {
         ::shutdown(c->fd, SHUT_RDWR);
       }
     }
+    if (options_.tick) {
+      lock.unlock();
+      options_.tick();
+      lock.lock();
+    }
     sweeper_cv_.wait_for(lock, std::chrono::milliseconds(100));
   }
 }

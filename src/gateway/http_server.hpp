@@ -40,6 +40,8 @@ struct ServerOptions {
   // (mc-gateway writes its access log lines there).
   std::function<void()> loop_start;
   std::function<void()> round_end;
+  // Run by the timer thread every 100 ms (mc-gateway pokes its push lanes there).
+  std::function<void()> tick;
 };
 
 struct Peer {

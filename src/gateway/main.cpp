@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
   options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
   options.loop_start = [] { log_deferred = true; };
   options.round_end = flush_log;
+  options.tick = [&push_lanes] { push_lanes.poke(); };
   mcgw::HttpServer server(
       options,
       [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,

@@ -41,12 +41,14 @@ DbError error_of(PGconn* conn, const PGresult* r) {
 }  // namespace
 
 PushLanes::PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits,
-                     PushBatcher::PushOne alone, std::size_t max_batch)
+                     PushBatcher::PushOne alone, std::size_t max_batch,
+                     std::chrono::microseconds spill)
     : pool_(pool),
       cache_(cache),
       limits_(limits),
       alone_(std::move(alone)),
-      max_batch_(std::max<std::size_t>(max_batch, 1)) {
+      max_batch_(std::max<std::size_t>(max_batch, 1)),
+      spill_(spill) {
   for (std::size_t i = 0; i < lanes; ++i) {
     lanes_.push_back(std::make_unique<Lane>(this));
     free_.push_back(lanes_.back().get());
@@ -68,18 +70,41 @@ bool PushLanes::submit(const std::string& token, std::string event, std::string 
     std::lock_guard<std::mutex> lock(mutex_);
     pending_.push_back(
         {token, std::move(event), std::move(queue), std::move(*role), std::move(done), "", {}});
-    if (!free_.empty()) {
-      lane = free_.back();
-      free_.pop_back();
-      take_batch(lane);
-    }
+    lane = lane_for_new_batch();
+    if (lane) take_batch(lane);
   }
   if (lane) send(lane);
   return true;
 }
 
+PushLanes::Lane* PushLanes::lane_for_new_batch() {
+  if (free_.empty()) return nullptr;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& l : lanes_)
+    if (l->busy && now - l->busy_since < spill_) return nullptr;  // it will take the queue
+  Lane* lane = free_.back();
+  free_.pop_back();
+  return lane;
+}
+
+void PushLanes::poke() {
+  while (true) {
+    Lane* lane = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (pending_.empty()) return;
+      lane = lane_for_new_batch();
+      if (!lane) return;
+      take_batch(lane);
+    }
+    send(lane);
+  }
+}
+
 // The oldest queued push and every other queued for its role and queue, into the lane.
 void PushLanes::take_batch(Lane* lane) {
+  lane->busy = true;
+  lane->busy_since = std::chrono::steady_clock::now();
   lane->batch.clear();
   const std::string role = pending_.front().role;
   const std::string queue = pending_.front().queue;
@@ -324,6 +349,7 @@ void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) 
     } else {
       lane->was_idle = true;
       lane->idle_since = std::chrono::steady_clock::now();
+      lane->busy = false;
       free_.push_back(lane);
     }
   }

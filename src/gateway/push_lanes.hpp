@@ -7,7 +7,11 @@
 // socket in the HTTP server's epoll set (http_server.hpp, EventSource). submit() queues a push
 // and returns at once; a free lane leaves at once with everything queued for the push's role
 // and queue (oldest first, at most max_batch); a busy one takes the next batch when its result
-// arrives, on whichever server thread hears of it, which then calls each push's done.
+// arrives, on whichever server thread hears of it, which then calls each push's done. A second
+// lane starts a batch only when every busy one has been busy for `spill` (2 ms; a batch waiting
+// on a lock): under steady load one lane collects larger batches (bench/gateway measured 3.4
+// events per batch and 15 µs of PostgreSQL CPU per push with one lane, 2.1 and 19-21 µs with
+// two in use), and a stuck batch still does not hold up the pushes behind it for long.
 //
 // The semantics of push_batcher.hpp are kept: batches by remembered role and queue (a token
 // whose role is not remembered is not taken: submit() returns false and the caller pushes it
@@ -46,8 +50,10 @@ class PushLanes {
   using Done = std::function<void(std::string id, std::exception_ptr error)>;
 
   // alone: the blocking push of one event (PushBatcher::PushOne: run_one_as_token).
+  // spill: how long every busy lane must have been busy before a new batch takes a free lane.
   PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits,
-            PushBatcher::PushOne alone, std::size_t max_batch = 256);
+            PushBatcher::PushOne alone, std::size_t max_batch = 256,
+            std::chrono::microseconds spill = std::chrono::milliseconds(2));
   ~PushLanes();
   PushLanes(const PushLanes&) = delete;
   PushLanes& operator=(const PushLanes&) = delete;
@@ -67,6 +73,10 @@ class PushLanes {
 
   PushBatcher::Stats stats() const;
 
+  // Starts queued pushes on a free lane when every busy lane has been busy longer than the
+  // spill time (a batch waiting on a lock); called periodically (the server's timer thread).
+  void poke();
+
  private:
   struct Job {
     std::string token;
@@ -85,6 +95,8 @@ class PushLanes {
     std::optional<Pool::Lease> lease;
     int fd = -1;
     bool registered = false;
+    bool busy = false;  // under mutex_, with busy_since: the batch under way started then
+    std::chrono::steady_clock::time_point busy_since;
     bool was_idle = true;  // since idle_since: checked before it is trusted again
     std::chrono::steady_clock::time_point idle_since;
     std::vector<Job> batch;
@@ -92,6 +104,7 @@ class PushLanes {
   };
 
   void take_batch(Lane* lane);  // under mutex_
+  Lane* lane_for_new_batch();   // under mutex_
   void send(Lane* lane, bool may_block = false);
   bool connect(Lane* lane);
   void drop(Lane* lane);
@@ -104,6 +117,7 @@ class PushLanes {
   DbLimits limits_;
   PushBatcher::PushOne alone_;
   std::size_t max_batch_;
+  std::chrono::microseconds spill_;
   HttpServer* server_ = nullptr;
   Offload offload_;
   std::vector<std::unique_ptr<Lane>> lanes_;
