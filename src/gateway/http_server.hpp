@@ -1,12 +1,14 @@
-// The gateway's HTTP/1.1 server: `threads` threads wait on one epoll set; each connection is
-// registered EPOLLONESHOT, so one thread at a time owns it: the thread woken for it reads what
-// arrived (one recv), answers the complete requests in it (http_connection.hpp; pipelined ones
-// in order), sends every answer of that round with one send, and hands the connection back to
-// the set. A thread runs a request's handler itself (its database work may block that thread,
-// never the others), and no thread waits for a slow client: a request that arrives in pieces is
-// kept in its connection between wake-ups. This replaced cpp-httplib's thread-per-connection
-// server, which polled before every read and write and wrote headers and body separately
-// (bench/README.md, "Gateway").
+// The gateway's HTTP/1.1 server: `threads` event loops wait on one epoll set (64 events per
+// wake-up); each connection is registered EPOLLONESHOT, so one thread at a time owns it: the
+// thread woken for it reads what arrived (one recv), answers the complete requests in it
+// (http_connection.hpp; pipelined ones in order), sends every answer of that round with one
+// send, and hands the connection back to the set. The handler runs on the loop and should not
+// block: it answers at once, or defers (returns false) and a Reply later goes on with the
+// connection from whichever thread has the answer (a worker, a push lane's result: mc-gateway's
+// main.cpp). No thread waits for a slow client: a request that arrives in pieces is kept in its
+// connection between wake-ups. Other descriptors join the set as EventSources. This replaced
+// cpp-httplib's thread-per-connection server, which polled before every read and write and
+// wrote headers and body separately (bench/README.md, "Gateway").
 //
 // Limits: a head larger than limits.max_head_bytes or with too many fields (431), a body of
 // unknown length (411) or larger than limits.max_body_bytes (413) is refused before its body is
@@ -31,8 +33,8 @@ namespace mcgw {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port (port() tells which)
-  std::size_t threads = 4;
+  int port = 8080;          // 0: any free port (port() tells which)
+  std::size_t threads = 2;  // event loops
   HttpLimits limits;
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds request_timeout{15000};

@@ -1,3 +1,7 @@
+// The blocking group commit of single-event pushes, from before the event-driven front:
+// mc-gateway now batches through push_lanes.hpp and uses this class without lanes (push() is
+// then push_alone: a token's first request); its batching is kept with its unit tests.
+//
 // Group commit of single-event pushes (JSON POST of one object, SOAP PushEvent). Requests that
 // arrive together for the same role and queue are pushed by one statement
 // (mc.push_events_json) in one transaction on one pooled connection, each getting its own id.
