@@ -59,6 +59,7 @@ struct HttpServer::Conn : EventSource {
   std::atomic<bool> idle{false};
   long long request_deadline = 0;  // first byte of the request + request_timeout
   bool shut_wr = false;            // answered and closing: draining what the peer still sends
+  bool broken = false;             // a send failed while an answer was deferred: close after it
   // A deferred answer (Reply): whichever of the owning thread (done with the connection) and
   // the replying thread comes second goes on with the connection.
   std::mutex reply_mutex;
@@ -283,8 +284,13 @@ void HttpServer::resume(Conn* c, std::string answer, bool keep_alive) {
 void HttpServer::drive(Conn* c) {
   while (true) {
     bool deferred = !answer(c);
-    if (!flush(c)) return close_conn(c);
-    if (!deferred) break;
+    if (!c->broken && !flush(c)) c->broken = true;
+    if (!deferred) {
+      if (c->broken) return close_conn(c);
+      break;
+    }
+    // A deferred answer holds the connection open even when the peer is gone: its Reply will
+    // come to it (and find it broken).
     std::lock_guard<std::mutex> lock(c->reply_mutex);
     if (!c->replied) {
       c->parked = true;  // the reply goes on with it; nothing of it is touched here after this

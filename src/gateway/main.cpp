@@ -119,7 +119,9 @@ bool run_handler(const mcgw::Router::Route& route, const httplib::Request& req,
   try {
     route.handler(req, res, deferral);
   } catch (const std::exception& e) {
-    if (deferral.deferred()) throw;  // cannot be answered twice: the connection is dropped
+    // A handler throws after defer() only when it could not hand the request on (out of
+    // memory in PushLanes::submit): no answer will come, so it is answered here.
+    deferral.undefer();
     std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
     res = httplib::Response();
     mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});

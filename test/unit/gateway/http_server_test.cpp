@@ -268,3 +268,22 @@ TEST(HttpServer, DeferredAnswersKeepTheirOrder) {
   }
   close(fd);
 }
+
+TEST(HttpServer, PeerGoneBeforeADeferredAnswer) {
+  Server s;
+  for (int i = 0; i < 20; ++i) {
+    int fd = connect_to(s.port());
+    // Pipelined: the first answer is sent (and fails: the peer is gone) while the second waits.
+    send_all(fd, "GET /now HTTP/1.1\r\n\r\nGET /later HTTP/1.1\r\n\r\n");
+    linger l{1, 0};  // close with a reset
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+  }
+  std::this_thread::sleep_for(200ms);  // the deferred answers arrive to broken connections
+  int fd = connect_to(s.port());
+  send_all(fd, "GET /after HTTP/1.1\r\n\r\n");
+  EXPECT_NE(read_until(fd, "127.0.0.1").find("GET /after"), std::string::npos);
+  close(fd);
+  for (int i = 0; i < 50 && s.server->connections() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(s.server->connections(), 0u);
+}
