@@ -9,6 +9,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mc-gateway --listen HOST:PORT --conninfo CONNINFO [--pool-size N] [--threads N]\n"
+    "                  [--io-threads N]"
+    "\n"
     "                  [--max-body-bytes N] [--read-timeout-s N] [--statement-timeout-ms N]\n"
     "                  [--token-cache-s N] [--push-lanes N]\n";
 
@@ -61,6 +63,8 @@ std::optional<Config> parse_args(int argc, char** argv) {
       ok = parse_size(value, 1, 1000, &n) && (c.pool_size = n, true);
     } else if (arg == "--threads") {
       ok = parse_size(value, 1, 1000, &n) && (c.threads = n, true);
+    } else if (arg == "--io-threads") {
+      ok = parse_size(value, 1, 64, &n) && (c.io_threads = n, true);
     } else if (arg == "--max-body-bytes") {
       ok = parse_size(value, 1024, 1LL << 30, &n) && (c.max_body_bytes = n, true);
     } else if (arg == "--read-timeout-s") {

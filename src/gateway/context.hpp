@@ -10,6 +10,8 @@
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/push_batcher.hpp"
+#include "gateway/push_lanes.hpp"
+#include "gateway/router.hpp"
 #include "gateway/token_cache.hpp"
 
 namespace mcgw {
@@ -19,7 +21,8 @@ struct Context {
   Pool* pool;
   Metrics* metrics;
   TokenCache* tokens;   // may be null: every token looked up
-  PushBatcher* pushes;  // single-event pushes (group commit)
+  PushBatcher* pushes;  // single-event pushes the blocking way (tokens not remembered)
+  PushLanes* lanes;     // single-event pushes of remembered tokens (group commit); may be null
   DbLimits limits() const { return {config.statement_timeout_ms, config.pool_wait_ms}; }
 };
 
@@ -27,10 +30,10 @@ struct Context {
 // the __sessiontoken cookie (what the SDK sends on mcPing).
 std::string request_token(const httplib::Request& req);
 
-void add_soap_routes(httplib::Server& server, Context& ctx);
-void add_health_routes(httplib::Server& server, Context& ctx);
-void add_json_api_routes(httplib::Server& server, Context& ctx);
-void add_unsubscribe_routes(httplib::Server& server, Context& ctx);
-void add_metrics_route(httplib::Server& server, Context& ctx);
+void add_soap_routes(Router& server, Context& ctx);
+void add_health_routes(Router& server, Context& ctx);
+void add_json_api_routes(Router& server, Context& ctx);
+void add_unsubscribe_routes(Router& server, Context& ctx);
+void add_metrics_route(Router& server, Context& ctx);
 
 }  // namespace mcgw

@@ -69,7 +69,7 @@ void redir_test(const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void add_health_routes(httplib::Server& server, Context& ctx) {
+void add_health_routes(Router& server, Context& ctx) {
   server.Get(R"(/+nl/jsp/mcPing\.jsp)",
              [&ctx](const httplib::Request& req, httplib::Response& res) { ping(ctx, req, res); });
   server.Get(R"(/+r/test)", redir_test);

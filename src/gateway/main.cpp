@@ -3,6 +3,9 @@
 // requests in flight finish, and exit 0.
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
@@ -14,19 +17,39 @@
 
 #include "gateway/config.hpp"
 #include "gateway/context.hpp"
+#include "gateway/http_answer.hpp"
+#include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/problem.hpp"
 #include "gateway/token_listener.hpp"
 #include "gateway/version.hpp"
+#include "gateway/worker_pool.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// The logger runs on the worker thread that ran the pre-routing handler.
-thread_local Clock::time_point request_start;
 
 std::mutex log_mutex;
+// Access log lines of this thread not written yet. An event loop writes them once per round of
+// events (ServerOptions::round_end), many requests per write(2); other threads at once.
+thread_local std::string log_buffer;
+thread_local bool log_deferred = false;
+
+void flush_log() {
+  if (log_buffer.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    std::size_t off = 0;
+    while (off < log_buffer.size()) {
+      ssize_t n = ::write(2, log_buffer.data() + off, log_buffer.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to log: the requests are served all the same
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  log_buffer.clear();
+}
 
 // A client-chosen value in a quoted log field: no quote or control character can break it.
 std::string quotable(std::string s) {
@@ -35,7 +58,9 @@ std::string quotable(std::string s) {
   return s;
 }
 
-void access_log(const httplib::Request& req, const httplib::Response& res, double seconds) {
+void access_log(const std::string& remote_addr, const std::string& method,
+                const std::string& req_path, int status, std::size_t body_bytes,
+                const std::string& user_agent, double seconds) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -43,43 +68,120 @@ void access_log(const httplib::Request& req, const httplib::Response& res, doubl
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   // Paths only, never query strings or headers: they may carry tokens. An unsubscribe link is
   // a credential too.
-  std::string path = req.path.find("/u/") <= 1 ? "/u/..." : req.path;
-  // The line is built first and written with one write(2): std::cerr is unbuffered, and
+  std::string path = req_path.find("/u/") <= 1 ? "/u/..." : quotable(req_path);
+  // The line is built first and written with others (flush_log): std::cerr is unbuffered, and
   // streaming into it cost a system call per field (14 per request: bench/gateway's profile
   // showed the log's writes among the gateway's largest costs).
   std::string line;
   line.reserve(160);
-  line.append(ts).append(" ").append(req.remote_addr).append(" ").append(req.method);
-  line.append(" ").append(path).append(" ").append(std::to_string(res.status));
-  line.append(" ").append(std::to_string(res.body.size())).append(" ");
+  line.append(ts).append(" ").append(remote_addr).append(" ").append(quotable(method));
+  line.append(" ").append(path).append(" ").append(std::to_string(status));
+  line.append(" ").append(std::to_string(body_bytes)).append(" ");
   line.append(std::to_string(static_cast<long>(seconds * 1e6))).append("us \"");
-  line.append(quotable(req.get_header_value("User-Agent"))).append("\"\n");
-  std::lock_guard<std::mutex> lock(log_mutex);
-  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  line.append(quotable(user_agent)).append("\"\n");
+  log_buffer.append(line);
+  if (!log_deferred || log_buffer.size() > 16384) flush_log();
 }
 
-// Refuses what must not be read at all, before httplib reads the body: too large (413), or
-// of unknown length (411): httplib 0.11 bounds neither a chunked body nor one read to EOF.
-httplib::Server::HandlerResponse pre_routing(const mcgw::Config& config,
-                                             const httplib::Request& req, httplib::Response& res) {
-  request_start = Clock::now();
-  bool may_have_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  if (req.has_header("Transfer-Encoding") || (may_have_body && !req.has_header("Content-Length"))) {
-    res.set_header("Connection", "close");
-    mcgw::send_problem(res, {411, "a Content-Length is required", "", std::nullopt, std::nullopt});
-    return httplib::Server::HandlerResponse::Handled;
+// The answer's bytes: status line, the handler's fields, Content-Length, Connection, body.
+void serialize(const httplib::Response& res, bool keep_alive, int minor_version, bool head_only,
+               std::string* out) {
+  out->reserve(160 + res.body.size());
+  mcgw::begin_answer(*out, res.status);
+  for (const auto& [name, value] : res.headers)
+    if (!mcgw::iequals(name, "Content-Length") && !mcgw::iequals(name, "Connection"))
+      mcgw::add_field(*out, name, value);
+  mcgw::end_answer(*out, res.body, keep_alive, minor_version, head_only);
+}
+
+// What the answer of a request needs once its handler is done (now, or later: deferred).
+struct Answering {
+  Clock::time_point start;
+  std::string method;
+  std::string path;
+  std::string remote_addr;
+  std::string user_agent;
+  int minor_version;
+  bool keep_alive;
+};
+
+void finish(mcgw::Metrics& metrics, const Answering& a, httplib::Response& res, std::string* out) {
+  if (res.status == -1) res.status = 200;
+  serialize(res, a.keep_alive, a.minor_version, a.method == "HEAD", out);
+  double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
+  metrics.observe(mcgw::route_label(a.method, a.path), res.status, seconds);
+  access_log(a.remote_addr, a.method, a.path, res.status, res.body.size(), a.user_agent, seconds);
+}
+
+// Runs a route's handler, an exception becoming a 500. True when it answered through res.
+bool run_handler(const mcgw::Router::Route& route, const httplib::Request& req,
+                 httplib::Response& res, mcgw::Deferral& deferral) {
+  try {
+    route.handler(req, res, deferral);
+  } catch (const std::exception& e) {
+    // A handler throws after defer() only when it could not hand the request on (out of
+    // memory in PushLanes::submit): no answer will come, so it is answered here.
+    deferral.undefer();
+    std::cerr << "mc-gateway: unhandled exception: " << e.what() << "\n";
+    res = httplib::Response();
+    mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
+    return true;
   }
-  std::string length = req.get_header_value("Content-Length");
-  bool digits = !length.empty() && length.size() <= 12 &&
-                length.find_first_not_of("0123456789") == std::string::npos;
-  if (!length.empty() && (!digits || std::stoull(length) > config.max_body_bytes)) {
-    res.set_header("Connection", "close");
-    mcgw::send_problem(
-        res, {413, "the body is larger than " + std::to_string(config.max_body_bytes) + " bytes",
-              "", std::nullopt, std::nullopt});
-    return httplib::Server::HandlerResponse::Handled;
+  return !deferral.deferred() && !deferral.wants_worker();
+}
+
+// One complete request, on the event loop: routed, and answered now (true), or later through
+// reply: by a single-event push's result (push_lanes.hpp), or by a worker thread for routes that
+// block. Counted and logged when answered.
+bool handle(const mcgw::Router& router, mcgw::WorkerPool& workers, mcgw::Metrics& metrics,
+            mcgw::HttpRequest& in, const mcgw::Peer& peer, bool keep_alive, std::string* out,
+            const mcgw::Reply& reply) {
+  // Shared with a worker; never moved after routing (req.matches point into req.path).
+  auto req = std::make_shared<httplib::Request>(mcgw::to_httplib(in, peer.addr, peer.port));
+  auto a = std::make_shared<Answering>(Answering{Clock::now(), req->method, req->path, peer.addr,
+                                                 req->get_header_value("User-Agent"),
+                                                 in.head.minor_version, keep_alive});
+  const mcgw::Router::Route* route = router.find(*req);
+  httplib::Response res;
+  if (!route) {
+    res.status = 404;
+    finish(metrics, *a, res, out);
+    return true;
   }
-  return httplib::Server::HandlerResponse::Unhandled;
+  mcgw::Deferral::Finish answer = [&metrics, a, reply](httplib::Response& r) {
+    std::string bytes;
+    finish(metrics, *a, r, &bytes);
+    reply(std::move(bytes));
+  };
+  if (route->on_loop) {
+    mcgw::Deferral deferral(answer, false);
+    if (run_handler(*route, *req, res, deferral)) {
+      finish(metrics, *a, res, out);
+      return true;
+    }
+    if (deferral.deferred()) return false;
+  }
+  workers.submit([route, req, answer] {
+    mcgw::Deferral deferral(answer, true);
+    httplib::Response r;
+    if (run_handler(*route, *req, r, deferral)) answer(r);
+  });
+  return false;
+}
+
+// A request refused by its head before its body was read: 411 (no Content-Length: cpp-httplib
+// bounded neither a chunked body nor one read to EOF, and neither path is needed), 413 (larger
+// than --max-body-bytes), 400, 431, 505. Always closes the connection.
+void refuse(mcgw::Metrics& metrics, const mcgw::RequestHead& head, const mcgw::Peer& peer,
+            int status, const std::string& reason, std::string* out) {
+  httplib::Response res;
+  mcgw::send_problem(res, {status, reason, "", std::nullopt, std::nullopt});
+  serialize(res, false, 1, false, out);
+  std::size_t q = head.target.find('?');
+  std::string path = head.target.substr(0, q);
+  metrics.observe(mcgw::route_label(head.method, path), status, 0);
+  access_log(peer.addr, head.method.empty() ? "-" : head.method, path.empty() ? "-" : path, status,
+             res.body.size(), std::string(mcgw::field_value(head, "User-Agent")), 0);
 }
 
 }  // namespace
@@ -105,60 +207,58 @@ int main(int argc, char** argv) {
   if (config->token_cache_s > 0)
     listener = std::make_unique<mcgw::TokenListener>(config->conninfo, &tokens);
   mcgw::TokenCache* cache = config->token_cache_s > 0 ? &tokens : nullptr;
-  // Batches never hold more connections than the pool has.
-  mcgw::PushBatcher pushes(pool, cache, std::min(config->push_lanes, config->pool_size));
-  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes};
+  // Single-event pushes of remembered tokens go through the lanes without holding a thread
+  // (push_lanes.hpp); the others (a token's first request) the blocking way, alone. The lanes
+  // hold their connections: they never take more than half the pool.
+  mcgw::PushBatcher pushes(pool, cache, 0);
+  mcgw::DbLimits limits{config->statement_timeout_ms, config->pool_wait_ms};
+  std::size_t lanes = std::min(config->push_lanes, config->pool_size / 2);
+  mcgw::PushLanes push_lanes(pool, cache, lanes, limits,
+                             [&pool, cache](const mcgw::DbLimits& l, const std::string& token,
+                                            const std::string& event, const std::string& queue) {
+                               return mcgw::push_alone(pool, l, cache, token, event, queue);
+                             });
+  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes, lanes > 0 ? &push_lanes : nullptr};
 
-  httplib::Server server;
-  std::size_t threads = config->threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(config->max_body_bytes);
-  server.set_read_timeout(config->read_timeout_s, 0);
-  server.set_write_timeout(config->read_timeout_s, 0);
-  server.set_keep_alive_timeout(config->read_timeout_s);
-  server.set_keep_alive_max_count(1000);
-  // httplib writes the headers and the body of an answer separately: with Nagle's algorithm
-  // the body waits for the client's delayed ACK of the headers (40 ms on Linux) on every
-  // keep-alive request. bench/gateway measured 44 ms p50 and ~180 requests/s before this.
-  server.set_tcp_nodelay(true);
-  server.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
-    return pre_routing(ctx.config, req, res);
-  });
-  server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
-    double seconds = std::chrono::duration<double>(Clock::now() - request_start).count();
-    if (request_start == Clock::time_point{}) seconds = 0;  // refused before routing
-    request_start = {};
-    metrics.observe(mcgw::route_label(req.method, req.path), res.status, seconds);
-    access_log(req, res, seconds);
-  });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unexpected error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        std::cerr << "mc-gateway: unhandled exception: " << what << "\n";
-        mcgw::send_problem(res, {500, "internal error", "", std::nullopt, std::nullopt});
-      });
+  mcgw::Router router;
+  mcgw::add_soap_routes(router, ctx);
+  mcgw::add_health_routes(router, ctx);
+  mcgw::add_json_api_routes(router, ctx);
+  mcgw::add_unsubscribe_routes(router, ctx);
+  mcgw::add_metrics_route(router, ctx);
 
-  mcgw::add_soap_routes(server, ctx);
-  mcgw::add_health_routes(server, ctx);
-  mcgw::add_json_api_routes(server, ctx);
-  mcgw::add_unsubscribe_routes(server, ctx);
-  mcgw::add_metrics_route(server, ctx);
-
-  int port = config->port;
-  bool bound = port == 0 ? (port = server.bind_to_any_port(config->host)) > 0
-                         : server.bind_to_port(config->host, port);
-  if (!bound) {
-    std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << "\n";
+  // Handlers that block run here; the event loops hand them over and go on.
+  mcgw::WorkerPool workers(config->threads);
+  mcgw::ServerOptions options;
+  options.host = config->host;
+  options.port = config->port;
+  options.threads = config->io_threads;
+  options.limits.max_body_bytes = config->max_body_bytes;
+  options.read_timeout = std::chrono::seconds(config->read_timeout_s);
+  // A whole request (head and body) must arrive within 3 read timeouts, however it trickles.
+  options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
+  options.loop_start = [] { log_deferred = true; };
+  options.round_end = flush_log;
+  options.tick = [&push_lanes] { push_lanes.poke(); };
+  mcgw::HttpServer server(
+      options,
+      [&](mcgw::HttpRequest& req, const mcgw::Peer& peer, bool keep_alive, std::string* out,
+          const mcgw::Reply& reply) {
+        return handle(router, workers, metrics, req, peer, keep_alive, out, reply);
+      },
+      [&](const mcgw::RequestHead& head, const mcgw::Peer& peer, int status,
+          const std::string& reason,
+          std::string* out) { refuse(metrics, head, peer, status, reason, out); });
+  push_lanes.attach(&server,
+                    [&workers](std::function<void()> job) { workers.submit(std::move(job)); });
+  std::string error;
+  if (!server.listen(&error)) {
+    std::cerr << "mc-gateway: cannot listen on " << config->host << ":" << config->port << ": "
+              << error << "\n";
     return 1;
   }
-  std::cerr << "mc-gateway " << mcgw::kVersion << " listening on " << config->host << ":" << port
-            << std::endl;
+  std::cerr << "mc-gateway " << mcgw::kVersion << " listening on " << config->host << ":"
+            << server.port() << std::endl;
 
   std::thread stopper([&server, &stop_signals] {
     int sig = 0;
@@ -166,14 +266,10 @@ int main(int argc, char** argv) {
     std::cerr << "mc-gateway: signal " << sig << ", finishing requests in flight" << std::endl;
     server.stop();
   });
-  bool ok = server.listen_after_bind();
-  if (!ok && server.is_running()) return 1;
-  // listen_after_bind returned on stop(): the thread pool has drained.
-  if (stopper.joinable()) {
-    // The stopper exits after stop(); when listening failed on its own, wake it.
-    pthread_kill(stopper.native_handle(), SIGTERM);
-    stopper.join();
-  }
+  server.run();  // returns after stop(), once the requests in flight are answered
+  // run() also returns when epoll fails: the stopper is then still waiting for a signal.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
   std::cerr << "mc-gateway: stopped" << std::endl;
   return 0;
 }

@@ -59,14 +59,20 @@ PushBatcher::PushBatcher(PushOne one, PushMany many, TokenCache* cache, std::siz
       max_batch_(std::max<std::size_t>(max_batch, 1)),
       free_lanes_(lanes) {}
 
+std::string push_alone(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                       const std::string& token, const std::string& event,
+                       const std::string& queue) {
+  if (token.empty()) throw AuthError("no API token");
+  Result r = run_one_as_token(pool, limits, cache, token, kPushOne, {event, queue});
+  if (PQntuples(r.get()) != 1) throw DbError("XX000", "the database returned no event id", "");
+  return std::string(PQgetvalue(r.get(), 0, 0));
+}
+
 PushBatcher::PushBatcher(Pool& pool, TokenCache* cache, std::size_t lanes, std::size_t max_batch)
     : PushBatcher(
           [&pool, cache](const DbLimits& limits, const std::string& token, const std::string& event,
                          const std::string& queue) {
-            Result r = run_one_as_token(pool, limits, cache, token, kPushOne, {event, queue});
-            if (PQntuples(r.get()) != 1)
-              throw DbError("XX000", "the database returned no event id", "");
-            return std::string(PQgetvalue(r.get(), 0, 0));
+            return push_alone(pool, limits, cache, token, event, queue);
           },
           [&pool](const DbLimits& limits, const std::string& role, std::string events,
                   const std::string& queue, bool* in_doubt) {

@@ -1,3 +1,7 @@
+// The blocking group commit of single-event pushes, from before the event-driven front:
+// mc-gateway now batches through push_lanes.hpp and uses this class without lanes (push() is
+// then push_alone: a token's first request); its batching is kept with its unit tests.
+//
 // Group commit of single-event pushes (JSON POST of one object, SOAP PushEvent). Requests that
 // arrive together for the same role and queue are pushed by one statement
 // (mc.push_events_json) in one transaction on one pooled connection, each getting its own id.
@@ -28,6 +32,12 @@
 #include "gateway/token_cache.hpp"
 
 namespace mcgw {
+
+// One event alone, as the token's role, in one round trip (mc.push_event; the token looked up
+// unless remembered): the unbatched path. Returns its id; throws AuthError, DbError.
+std::string push_alone(Pool& pool, const DbLimits& limits, TokenCache* cache,
+                       const std::string& token, const std::string& event,
+                       const std::string& queue);
 
 class PushBatcher {
  public:

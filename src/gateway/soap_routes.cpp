@@ -41,17 +41,38 @@ std::string dump(const nlohmann::json& doc) {
   }
 }
 
-void push(Context& ctx, const SoapCall& call, const std::string& token, httplib::Response& res) {
+void answer_error(httplib::Response& res, const std::exception_ptr& error);
+
+void push(Context& ctx, const SoapCall& call, const std::string& token, httplib::Response& res,
+          Deferral& later) {
   bool many = call.method == "PushEvents";
   std::string queue = call.schema == "nms:rtEvent" ? "rt" : "batch";
   std::vector<pugi::xml_node> elements = event_elements(call, many);
   nlohmann::json docs = nlohmann::json::array();
   for (pugi::xml_node e : elements) docs.push_back(event_document(e));
-  if (!many) {  // one event: batched with other requests' (push_batcher.hpp)
-    std::string id = ctx.pushes->push(ctx.limits(), token, dump(docs[0]), queue);
+  if (!many) {  // one event: batched with other requests' (push_lanes.hpp)
+    std::string doc = dump(docs[0]);
+    if (ctx.lanes) {
+      Deferral::Finish finish = later.defer();
+      bool taken = ctx.lanes->submit(
+          token, doc, queue,
+          [finish, schema = call.schema](std::string id, std::exception_ptr error) {
+            httplib::Response r;
+            if (error)
+              answer_error(r, error);
+            else
+              r.set_content(push_event_response(schema, id), kSoapType);
+            finish(r);
+          });
+      if (taken) return;
+      later.undefer();
+    }
+    if (!later.may_block()) return later.to_worker();
+    std::string id = ctx.pushes->push(ctx.limits(), token, doc, queue);
     res.set_content(push_event_response(call.schema, id), kSoapType);
     return;
   }
+  if (!later.may_block()) return later.to_worker();
   std::vector<std::string> ids;
   Result r = run_one_as_token(*ctx.pool, ctx.limits(), ctx.tokens, token,
                               "SELECT t.id::text FROM mc.push_events($1::jsonb, $2) "
@@ -88,22 +109,11 @@ Fault fault_of(const DbError& e) {
   return f;
 }
 
-void handle(Context& ctx, const httplib::Request& req, httplib::Response& res) {
-  std::string action = req.get_header_value("SoapAction");
-  if (action.empty()) action = req.get_param_value("soapAction");
+// The fault of an error thrown by a call: the client's (SOAP-ENV:Client) for bad input and
+// refused tokens, else by the database's SQLSTATE.
+void answer_error(httplib::Response& res, const std::exception_ptr& error) {
   try {
-    SoapCall call = parse_soap(req.body, action);
-    std::string token = call.session_token;
-    if (token.empty()) token = request_token(req);
-    if (call.schema == "xtk:persist" && call.method == "GetEntityIfMoreRecent") {
-      get_entity(ctx, call, token, res);
-    } else if ((call.schema == "nms:rtEvent" || call.schema == "nms:batchEvent") &&
-               (call.method == "PushEvent" || call.method == "PushEvents")) {
-      push(ctx, call, token, res);
-    } else {
-      throw SoapClientError("MCG-100002",
-                            "unknown method '" + call.schema + "#" + call.method + "'");
-    }
+    std::rethrow_exception(error);
   } catch (const SoapClientError& e) {
     res.status = 500;
     res.set_content(fault_response({"SOAP-ENV:Client", e.code, e.what(), e.what()}), kSoapType);
@@ -119,12 +129,39 @@ void handle(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   }
 }
 
+void handle(Context& ctx, const httplib::Request& req, httplib::Response& res, Deferral& later) {
+  std::string action = req.get_header_value("SoapAction");
+  if (action.empty()) action = req.get_param_value("soapAction");
+  try {
+    SoapCall call = parse_soap(req.body, action);
+    std::string token = call.session_token;
+    if (token.empty()) token = request_token(req);
+    if (call.schema == "xtk:persist" && call.method == "GetEntityIfMoreRecent") {
+      if (!later.may_block()) return later.to_worker();
+      get_entity(ctx, call, token, res);
+    } else if ((call.schema == "nms:rtEvent" || call.schema == "nms:batchEvent") &&
+               (call.method == "PushEvent" || call.method == "PushEvents")) {
+      push(ctx, call, token, res, later);
+    } else {
+      throw SoapClientError("MCG-100002",
+                            "unknown method '" + call.schema + "#" + call.method + "'");
+    }
+  } catch (const SoapClientError&) {
+    answer_error(res, std::current_exception());
+  } catch (const AuthError&) {
+    answer_error(res, std::current_exception());
+  } catch (const DbError&) {
+    answer_error(res, std::current_exception());
+  }
+}
+
 }  // namespace
 
-void add_soap_routes(httplib::Server& server, Context& ctx) {
-  server.Post(
-      R"(/+nl/jsp/soaprouter\.jsp)",
-      [&ctx](const httplib::Request& req, httplib::Response& res) { handle(ctx, req, res); });
+void add_soap_routes(Router& server, Context& ctx) {
+  server.PostOnLoop(R"(/+nl/jsp/soaprouter\.jsp)",
+                    [&ctx](const httplib::Request& req, httplib::Response& res, Deferral& later) {
+                      handle(ctx, req, res, later);
+                    });
 }
 
 }  // namespace mcgw

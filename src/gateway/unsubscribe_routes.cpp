@@ -40,7 +40,7 @@ void confirm_page(const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void add_unsubscribe_routes(httplib::Server& server, Context& ctx) {
+void add_unsubscribe_routes(Router& server, Context& ctx) {
   server.Post(
       R"(/+u/([0-9A-Za-z._-]{1,200}))",
       [&ctx](const httplib::Request& req, httplib::Response& res) { unsubscribe(ctx, req, res); });
