@@ -20,7 +20,7 @@ struct Config {
   int pool_wait_ms = 2000;               // waiting for a free connection, then 503
   int token_cache_s = 10;                // how long a looked-up token is remembered (0: never)
   std::size_t push_lanes = 2;            // single-event pushes in the database at once, batched
-                                         // (push_batcher.hpp; 0: no batching)
+                                         // (push_lanes.hpp; 0: no batching)
 };
 
 // Parses argv; on error or --help returns nullopt after printing to stderr.

@@ -9,7 +9,6 @@
 #include "gateway/db_session.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/pg_pool.hpp"
-#include "gateway/push_batcher.hpp"
 #include "gateway/push_lanes.hpp"
 #include "gateway/router.hpp"
 #include "gateway/token_cache.hpp"
@@ -20,9 +19,9 @@ struct Context {
   Config config;
   Pool* pool;
   Metrics* metrics;
-  TokenCache* tokens;   // may be null: every token looked up
-  PushBatcher* pushes;  // single-event pushes the blocking way (tokens not remembered)
-  PushLanes* lanes;     // single-event pushes of remembered tokens (group commit); may be null
+  TokenCache* tokens;  // may be null: every token looked up
+  PushLanes* lanes;    // single-event pushes of remembered tokens (group commit); may be null:
+                       // then, and for tokens not remembered, push_alone (push_alone.hpp)
   DbLimits limits() const { return {config.statement_timeout_ms, config.pool_wait_ms}; }
 };
 

@@ -10,6 +10,7 @@
 #include "gateway/json_depth.hpp"
 #include "gateway/openapi.hpp"
 #include "gateway/problem.hpp"
+#include "gateway/push_alone.hpp"
 
 namespace mcgw {
 namespace {
@@ -67,7 +68,7 @@ void push_one(Context& ctx, const httplib::Request& req, httplib::Response& res,
   std::vector<std::string> ids;
   std::exception_ptr error;
   try {
-    ids.push_back(ctx.pushes->push(ctx.limits(), token, doc, queue));
+    ids.push_back(push_alone(*ctx.pool, ctx.limits(), ctx.tokens, token, doc, queue));
   } catch (const AuthError&) {
     error = std::current_exception();
   } catch (const DbError&) {

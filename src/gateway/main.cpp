@@ -17,6 +17,7 @@
 
 #include "gateway/config.hpp"
 #include "gateway/context.hpp"
+#include "gateway/push_alone.hpp"
 #include "gateway/http_answer.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -208,9 +209,8 @@ int main(int argc, char** argv) {
     listener = std::make_unique<mcgw::TokenListener>(config->conninfo, &tokens);
   mcgw::TokenCache* cache = config->token_cache_s > 0 ? &tokens : nullptr;
   // Single-event pushes of remembered tokens go through the lanes without holding a thread
-  // (push_lanes.hpp); the others (a token's first request) the blocking way, alone. The lanes
-  // hold their connections: they never take more than half the pool.
-  mcgw::PushBatcher pushes(pool, cache, 0);
+  // (push_lanes.hpp); the others (a token's first request) the blocking way, alone
+  // (push_alone.hpp). The lanes hold their connections: they never take more than half the pool.
   mcgw::DbLimits limits{config->statement_timeout_ms, config->pool_wait_ms};
   std::size_t lanes = std::min(config->push_lanes, config->pool_size / 2);
   mcgw::PushLanes push_lanes(pool, cache, lanes, limits,
@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
                                             const std::string& event, const std::string& queue) {
                                return mcgw::push_alone(pool, l, cache, token, event, queue);
                              });
-  mcgw::Context ctx{*config, &pool, &metrics, cache, &pushes, lanes > 0 ? &push_lanes : nullptr};
+  mcgw::Context ctx{*config, &pool, &metrics, cache, lanes > 0 ? &push_lanes : nullptr};
 
   mcgw::Router router;
   mcgw::add_soap_routes(router, ctx);

@@ -17,7 +17,7 @@ void metrics(Context& ctx, httplib::Response& res) {
       << "mc_gateway_pool_connections{state=\"in_use\"} " << ctx.pool->in_use() << "\n"
       << "mc_gateway_pool_connections{state=\"open\"} " << ctx.pool->open() << "\n"
       << "mc_gateway_pool_connections{state=\"max\"} " << ctx.pool->size() << "\n";
-  PushBatcher::Stats batches = ctx.lanes ? ctx.lanes->stats() : ctx.pushes->stats();
+  PushLanes::Stats batches = ctx.lanes ? ctx.lanes->stats() : PushLanes::Stats{};
   out << "# HELP mc_gateway_push_batches_total Single-event pushes sent together (group commit).\n"
       << "# TYPE mc_gateway_push_batches_total counter\n"
       << "mc_gateway_push_batches_total " << batches.batches << "\n"

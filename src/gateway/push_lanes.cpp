@@ -12,7 +12,7 @@
 namespace mcgw {
 namespace {
 
-// The statements of push_batcher.cpp and db_session.cpp, prepared once on each lane.
+// The statements of push_alone.cpp and db_session.cpp, prepared once on each lane.
 const char* const kRoleName = "mcgw_lane_role";
 const char* const kOneName = "mcgw_lane_one";
 const char* const kManyName = "mcgw_lane_many";
@@ -41,8 +41,7 @@ DbError error_of(PGconn* conn, const PGresult* r) {
 }  // namespace
 
 PushLanes::PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits,
-                     PushBatcher::PushOne alone, std::size_t max_batch,
-                     std::chrono::microseconds spill)
+                     PushOne alone, std::size_t max_batch, std::chrono::microseconds spill)
     : pool_(pool),
       cache_(cache),
       limits_(limits),
@@ -376,9 +375,9 @@ void PushLanes::complete(std::vector<Job>& jobs) {
   }
 }
 
-PushBatcher::Stats PushLanes::stats() const {
+PushLanes::Stats PushLanes::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  PushBatcher::Stats s = stats_;
+  Stats s = stats_;
   s.queued = pending_.size();
   s.free_lanes = free_.size();
   return s;

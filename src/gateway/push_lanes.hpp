@@ -1,7 +1,6 @@
-// Group commit of single-event pushes without a thread per waiting request: the event-driven
-// counterpart of push_batcher.hpp, which it replaces in mc-gateway (the server's threads would
-// otherwise sleep on the batcher's futex and on libpq's poll, two more context switches per
-// request: bench/README.md, "Gateway").
+// Group commit of single-event pushes without a thread per waiting request. (It replaced a
+// blocking leader/follower batcher: the server's threads slept on its futex and on libpq's
+// poll, two more context switches per request: bench/README.md, "Gateway".)
 //
 // `lanes` pooled connections are held, each in libpq's non-blocking pipeline mode with its
 // socket in the HTTP server's epoll set (http_server.hpp, EventSource). submit() queues a push
@@ -13,7 +12,7 @@
 // events per batch and 15 µs of PostgreSQL CPU per push with one lane, 2.1 and 19-21 µs with
 // two in use), and a stuck batch still does not hold up the pushes behind it for long.
 //
-// The semantics of push_batcher.hpp are kept: batches by remembered role and queue (a token
+// Semantics: batches by remembered role and queue (a token
 // whose role is not remembered is not taken: submit() returns false and the caller pushes it
 // the blocking way, which looks it up); one push alone is `mc.push_event`, several are one
 // `mc.push_events_json`, in one implicit transaction with the role set (one round trip); a
@@ -39,7 +38,7 @@
 #include "gateway/db_session.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/pg_pool.hpp"
-#include "gateway/push_batcher.hpp"
+#include "gateway/push_alone.hpp"
 #include "gateway/token_cache.hpp"
 
 namespace mcgw {
@@ -49,10 +48,10 @@ class PushLanes {
   // The id, or the error (AuthError, DbError) the blocking path would have thrown.
   using Done = std::function<void(std::string id, std::exception_ptr error)>;
 
-  // alone: the blocking push of one event (PushBatcher::PushOne: run_one_as_token).
+  // alone: the blocking push of one event (PushOne: run_one_as_token).
   // spill: how long every busy lane must have been busy before a new batch takes a free lane.
-  PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits,
-            PushBatcher::PushOne alone, std::size_t max_batch = 256,
+  PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits, PushOne alone,
+            std::size_t max_batch = 256,
             std::chrono::microseconds spill = std::chrono::milliseconds(2));
   ~PushLanes();
   PushLanes(const PushLanes&) = delete;
@@ -71,7 +70,16 @@ class PushLanes {
   // called): no lanes, or the token's role is not remembered: push it the blocking way.
   bool submit(const std::string& token, std::string event, std::string queue, Done done);
 
-  PushBatcher::Stats stats() const;
+  // For /metrics: batches sent, events in them, batches retried one by one (counters), and
+  // the pushes waiting for a lane now (a gauge); the lanes free now.
+  struct Stats {
+    std::uint64_t batches = 0;
+    std::uint64_t batched_events = 0;
+    std::uint64_t retried_batches = 0;
+    std::uint64_t queued = 0;
+    std::uint64_t free_lanes = 0;
+  };
+  Stats stats() const;
 
   // Starts queued pushes on a free lane when every busy lane has been busy longer than the
   // spill time (a batch waiting on a lock); called periodically (the server's timer thread).
@@ -115,7 +123,7 @@ class PushLanes {
   Pool& pool_;
   TokenCache* cache_;
   DbLimits limits_;
-  PushBatcher::PushOne alone_;
+  PushOne alone_;
   std::size_t max_batch_;
   std::chrono::microseconds spill_;
   HttpServer* server_ = nullptr;
@@ -124,7 +132,7 @@ class PushLanes {
   mutable std::mutex mutex_;
   std::vector<Lane*> free_;
   std::vector<Job> pending_;  // oldest first
-  PushBatcher::Stats stats_;
+  Stats stats_;
 };
 
 }  // namespace mcgw

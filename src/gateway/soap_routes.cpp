@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gateway/context.hpp"
+#include "gateway/push_alone.hpp"
 #include "gateway/ctx_xml.hpp"
 #include "gateway/db_error.hpp"
 #include "gateway/soap_request.hpp"
@@ -68,7 +69,7 @@ void push(Context& ctx, const SoapCall& call, const std::string& token, httplib:
       later.undefer();
     }
     if (!later.may_block()) return later.to_worker();
-    std::string id = ctx.pushes->push(ctx.limits(), token, doc, queue);
+    std::string id = push_alone(*ctx.pool, ctx.limits(), ctx.tokens, token, doc, queue);
     res.set_content(push_event_response(call.schema, id), kSoapType);
     return;
   }
