@@ -14,7 +14,8 @@
 #   - pg_terminate_backend of a worker: back within a minute; stop_workflows: gone for good;
 #   - a DKIM-signed email verifies (canonicalization in Python, RSA by openssl);
 #   - kill -9 of a worker and of the postmaster mid-send, MC_SENDER_KILLS cycles (default 5):
-#     every message ends sent or failed, none lost; duplicates only for messages in flight.
+#     every message ends sent or failed, none lost; duplicates only for messages in flight;
+#   - a worker launched by a transaction that commits later waits for it, then attaches.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -325,3 +326,22 @@ wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'mc sen
 sleep 7
 [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mc sender'")" = 0 ] || fail "a worker came back after stop_workflows"
 echo "ok - and they stay stopped (no restart after bgw_restart_time)"
+
+# A worker that starts before the transaction that launched it (and inserted its slot) has
+# committed: it waits for that transaction (the launcher's xid in bgw_extra), then attaches.
+# Without the wait it saw no slot and exited for good. Forced here: the launching transaction
+# stays open for 2 s after the launch.
+q "UPDATE mc.settings SET sender_workers = 1"
+race=$(psql -X -q -At -v ON_ERROR_STOP=1 -c "BEGIN" -c "SELECT mc._ensure_senders()" \
+  -c "SELECT pg_sleep(2)" \
+  -c "SELECT w.pid || ' ' || coalesce(a.wait_event_type, '-') FROM mc.sender_worker w
+      JOIN pg_stat_activity a ON a.pid = w.pid AND a.backend_type = 'mc sender' WHERE w.slot = 1" \
+  -c "COMMIT" | tail -n +2 | grep -v '^$' | tail -1)
+race_pid=${race% *}
+[ "${race#* }" = "Lock" ] ||
+  fail "the worker launched in an open transaction should be running and waiting for it (got: '$race')"
+echo "ok - a worker launched by a transaction still open 2 s later is running and waits for its commit (Lock)"
+wait_for "SELECT w.pid = $race_pid AND w.run_token IS NOT NULL AND EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = $race_pid AND a.backend_type = 'mc sender') FROM mc.sender_worker w WHERE w.slot = 1" 10 \
+  "then attaches to its slot (the same process, not a restart)"
+q "SELECT count(*) FROM mc.stop_workflows()" >/dev/null
+wait_for "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'mc sender'" 10 "and stops again"
