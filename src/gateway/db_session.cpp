@@ -20,16 +20,20 @@ std::string field(const PGresult* r, int code) {
   return v ? v : "";
 }
 
+}  // namespace
+
 DbError error_of(PGconn* conn, const PGresult* r) {
   std::string state = r ? field(r, PG_DIAG_SQLSTATE) : "";
   std::string message = r ? field(r, PG_DIAG_MESSAGE_PRIMARY) : "";
-  if (state.empty()) state = PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
+  if (state.empty()) state = conn && PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
   if (message.empty()) {
-    message = PQerrorMessage(conn);
+    message = conn ? PQerrorMessage(conn) : "no connection";
     while (!message.empty() && message.back() == '\n') message.pop_back();
   }
   return DbError(state, message, r ? field(r, PG_DIAG_MESSAGE_DETAIL) : "");
 }
+
+namespace {
 
 // Leaves the connection idle whatever happened; a connection that cannot be rolled back is
 // dropped by the pool (its transaction status is not idle).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/db_error.hpp"
 #include "gateway/pg_pool.hpp"
 #include "gateway/token_cache.hpp"
 
@@ -37,6 +38,10 @@ struct DbLimits {
   int statement_timeout_ms;
   int pool_wait_ms;
 };
+
+// The error of a failed libpq call or result (r may be null; conn may be null): its SQLSTATE,
+// primary message and detail; 08006 for a broken connection without a SQLSTATE.
+DbError error_of(PGconn* conn, const PGresult* r);
 
 // BEGIN; map the token to its role (mc.api_token_role, or the cache when it knows the token:
 // token_cache.hpp) and set it for the transaction (the same as SET LOCAL ROLE), in one round

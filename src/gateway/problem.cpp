@@ -1,42 +1,13 @@
 #include "gateway/problem.hpp"
 
+#include "gateway/http_answer.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <regex>
 
 namespace mcgw {
-namespace {
-
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 409:
-      return "Conflict";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Content";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Internal Server Error";
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int http_status_of_sqlstate(const std::string& s) {
   std::string cls = s.substr(0, 2);
@@ -62,7 +33,7 @@ Problem problem_of(const DbError& e) {
 
 void send_problem(httplib::Response& res, const Problem& p) {
   nlohmann::json body = {{"type", "about:blank"},
-                         {"title", reason_phrase(p.status)},
+                         {"title", http_reason_phrase(p.status)},
                          {"status", p.status},
                          {"detail", p.detail}};
   if (!p.sqlstate.empty()) body["sqlstate"] = p.sqlstate;

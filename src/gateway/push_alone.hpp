@@ -12,6 +12,10 @@
 
 namespace mcgw {
 
+// The statement of one push: mc.push_event($1 event, $2 queue), the event id as text (push
+// lanes prepare the same text).
+extern const char* const kPushOneSql;
+
 // Pushes one event (the JSON text of an object) into queue ("rt" or "batch") as the token's
 // role; returns its id. Throws AuthError and DbError as run_one_as_token would.
 std::string push_alone(Pool& pool, const DbLimits& limits, TokenCache* cache,

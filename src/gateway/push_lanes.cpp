@@ -17,26 +17,9 @@ const char* const kRoleName = "mcgw_lane_role";
 const char* const kOneName = "mcgw_lane_one";
 const char* const kManyName = "mcgw_lane_many";
 const char* const kSetRole = "SELECT pg_catalog.set_config('role', $1, true)";
-const char* const kPushOne = "SELECT mc.push_event($1::jsonb, $2)::text";
 const char* const kPushMany =
     "SELECT t.id::text FROM mc.push_events_json($1, $2) WITH ORDINALITY AS t (id, n) "
     "ORDER BY t.n";
-
-std::string field(const PGresult* r, int code) {
-  const char* v = PQresultErrorField(r, code);
-  return v ? v : "";
-}
-
-DbError error_of(PGconn* conn, const PGresult* r) {
-  std::string state = r ? field(r, PG_DIAG_SQLSTATE) : "";
-  std::string message = r ? field(r, PG_DIAG_MESSAGE_PRIMARY) : "";
-  if (state.empty()) state = conn && PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
-  if (message.empty()) {
-    message = conn ? PQerrorMessage(conn) : "no connection";
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-  }
-  return DbError(state, message, r ? field(r, PG_DIAG_MESSAGE_DETAIL) : "");
-}
 
 }  // namespace
 
@@ -126,7 +109,7 @@ bool PushLanes::connect(Lane* lane) {
     PGconn* conn = lane->lease->get();
     bool ok = true;
     for (auto [name, sql, n] :
-         {std::tuple{kRoleName, kSetRole, 1}, std::tuple{kOneName, kPushOne, 2},
+         {std::tuple{kRoleName, kSetRole, 1}, std::tuple{kOneName, kPushOneSql, 2},
           std::tuple{kManyName, kPushMany, 2}}) {
       Result r(PQprepare(conn, name, sql, n, nullptr));
       if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
