@@ -19,4 +19,5 @@ mkdir -p bench/results
 out=bench/results/sender-$(date -u +%Y%m%dT%H%M%SZ).md
 pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
   -o max_worker_processes=16 -o cron.host=/var/run/postgresql -o max_connections=50 \
+  -o track_commit_timestamp=on \
   bash bench/sender/bench.sh | tee "$out"
