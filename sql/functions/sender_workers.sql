@@ -209,7 +209,17 @@ REVOKE ALL ON FUNCTION mc._validity_ended(text, bigint, timestamptz, double prec
 -- (hard: at once; soft, mailbox full: counted by mc._soft_failures, quarantined when repeated;
 -- a message sent forgets the address's soft count), counts per provider. Returns the messages
 -- recorded.
-CREATE OR REPLACE FUNCTION mc._sender_record(token uuid, outcomes jsonb) RETURNS integer
+-- One outcome per position of the arrays (event_ids[i], statuses[i], reasons[i] ...); an array
+-- left out or shorter than event_ids reads as NULLs (unnest pads). Arrays, not a JSON document
+-- (before 0.5.0): reading 256 outcomes from JSON took 0.2 ms more than from arrays, against a
+-- whole record of ~1.5 ms, and the worker spent as much again building the JSON.
+CREATE OR REPLACE FUNCTION mc._sender_record(token uuid, event_ids bigint[], statuses text[],
+                                               reasons text[] DEFAULT NULL,
+                                               message_ids text[] DEFAULT NULL,
+                                               retry_at bigint[] DEFAULT NULL,
+                                               quarantines text[] DEFAULT NULL,
+                                               providers text[] DEFAULT NULL,
+                                               softs text[] DEFAULT NULL) RETURNS integer
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   now_ timestamptz := clock_timestamp();
@@ -217,13 +227,10 @@ DECLARE
   soft_channels mc.channel[];
   soft_addresses text[];
   soft_reasons text[];
-  -- The rows by primary key (joined with the recordset alone, the planner scanned the log and
-  -- evaluated the recordset once per row).
-  ids bigint[] := ARRAY(SELECT (x->>'event_id')::bigint FROM jsonb_array_elements($2) x);
 BEGIN
   WITH o AS (
-    SELECT * FROM jsonb_to_recordset($2) AS x (event_id bigint, status text, reason text,
-      message_id text, retry_at double precision, quarantine text, provider text, soft text)),
+    SELECT * FROM unnest($2, $3, $4, $5, $6, $7, $8, $9)
+      AS x (event_id, status, reason, message_id, retry_at, quarantine, provider, soft)),
   u AS (
     UPDATE mc.delivery_log d
     SET status = (CASE WHEN o.status <> 'deferred' THEN o.status
@@ -238,7 +245,8 @@ BEGIN
                            WHEN mc._validity_ended(d.queue, d.event_id, d.created_at, o.retry_at) THEN NULL
                            ELSE to_timestamp(o.retry_at) END,
         lease_token = NULL, last_modified_at = now_
-    FROM o WHERE d.event_id = ANY (ids) AND d.event_id = o.event_id AND d.lease_token = $1
+    -- The rows by primary key (joined with the outcomes alone, the planner scanned the log).
+    FROM o WHERE d.event_id = ANY ($2) AND d.event_id = o.event_id AND d.lease_token = $1
       AND d.status = 'pending'
     RETURNING d.event_id, d.channel, d.address,
               CASE WHEN o.status = 'deferred' AND d.status = 'failed' THEN 'failed' ELSE o.status END AS status,
@@ -289,7 +297,7 @@ BEGIN
   DELETE FROM mc.provider_counter x WHERE x.minute < now_ - interval '2 hours';
   RETURN n;
 END $$;
-REVOKE ALL ON FUNCTION mc._sender_record(uuid, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mc._sender_record(uuid, bigint[], text[], text[], text[], bigint[], text[], text[], text[]) FROM PUBLIC;
 
 -- The routed providers with their secrets, for the workers only; NULL while the signature
 -- (routes, provider definitions and secrets) is still `known`.

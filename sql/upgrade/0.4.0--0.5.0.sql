@@ -88,3 +88,9 @@ DROP INDEX mc.delivery_log_message_id;
 \ir functions/report_bounce.sql
 \ir functions/sender_workers.sql
 -- ==== END s4 ==================================================================================
+
+-- ==== BEGIN s5 (issue 12): the sender's outcomes as arrays ====================================
+-- mc._sender_record takes one array per field instead of a JSON document (the blocks above
+-- already created the new signature from the current source; the old one goes).
+DROP FUNCTION mc._sender_record(uuid, jsonb);
+-- ==== END s5 ==================================================================================

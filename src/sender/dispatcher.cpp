@@ -332,19 +332,4 @@ std::size_t Dispatcher::in_flight() const {
   return n;
 }
 
-std::string Dispatcher::to_json(const std::vector<Outcome>& outcomes) {
-  json a = json::array();
-  for (const Outcome& o : outcomes) {
-    json j = {{"event_id", static_cast<std::int64_t>(o.event_id)}, {"status", o.status}};
-    if (!o.reason.empty()) j["reason"] = o.reason;
-    if (!o.message_id.empty()) j["message_id"] = o.message_id;
-    if (!o.quarantine.empty()) j["quarantine"] = o.quarantine;
-    if (!o.soft.empty()) j["soft"] = o.soft;
-    if (!o.provider.empty()) j["provider"] = o.provider;
-    if (o.status == "deferred") j["retry_at"] = o.retry_at;
-    a.push_back(std::move(j));
-  }
-  return a.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace mc::sender

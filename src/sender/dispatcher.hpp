@@ -67,8 +67,6 @@ class Dispatcher {
 
   std::size_t in_flight() const;  // queued or transferring
   std::vector<Outcome>& outcomes() { return outcomes_; }
-  // The outcomes as the JSON array mc._sender_record takes.
-  static std::string to_json(const std::vector<Outcome>& outcomes);
 
  private:
   struct Provider;

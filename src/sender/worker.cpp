@@ -152,8 +152,18 @@ pg::Statement claim_statement(
     {"event_id", "channel", "queue", "address", "sender", "subject", "body_html", "body_text",
      "push_data", "webhook_url", "unsubscribe_url", "attempts", "max_attempts", "valid_until",
      "external_id", "event_type", "language", "country"});
-pg::Statement record_statement("SELECT mc._sender_record($token::uuid, $outcomes::jsonb)",
-                               {{"token", TEXTOID}, {"outcomes", TEXTOID}});
+pg::Statement record_statement(
+    "SELECT mc._sender_record($token::uuid, $event_ids, $statuses, $reasons, $message_ids, "
+    "$retry_at, $quarantines, $providers, $softs)",
+    {{"token", TEXTOID},
+     {"event_ids", INT8ARRAYOID},
+     {"statuses", TEXTARRAYOID},
+     {"reasons", TEXTARRAYOID},
+     {"message_ids", TEXTARRAYOID},
+     {"retry_at", INT8ARRAYOID},
+     {"quarantines", TEXTARRAYOID},
+     {"providers", TEXTARRAYOID},
+     {"softs", TEXTARRAYOID}});
 pg::Statement slot_statement(
     "SELECT EXISTS (SELECT FROM mc.sender_worker WHERE slot = $slot AND run_token = "
     "$token::uuid) AS ours",
@@ -316,9 +326,41 @@ void record_batch(Worker& w, const std::vector<Outcome>& batch) {
     }
   } add{now_us()};
   phases.messages += batch.size();
+  using Kind = pg::DatumColumn::Kind;
+  pg::DatumColumn ids(Kind::Int8), statuses(Kind::Text), reasons(Kind::Text),
+      message_ids(Kind::Text), retry_at(Kind::Int8), quarantines(Kind::Text), providers(Kind::Text),
+      softs(Kind::Text);
+  // An empty string is "none": NULL in SQL.
+  auto text_or_null = [](pg::DatumColumn& column, const std::string& value) {
+    if (value.empty())
+      column.add_null();
+    else
+      column.add_text(value);
+  };
+  for (const Outcome& o : batch) {
+    ids.add_int8(static_cast<int64>(o.event_id));
+    statuses.add_text(o.status);
+    text_or_null(reasons, o.reason);
+    text_or_null(message_ids, o.message_id);
+    if (o.status == "deferred")
+      retry_at.add_int8(o.retry_at);
+    else
+      retry_at.add_null();
+    text_or_null(quarantines, o.quarantine);
+    text_or_null(providers, o.provider);
+    text_or_null(softs, o.soft);
+  }
   begin_transaction("mc sender: record");
   pg::Statement::Args args(record_statement);
-  args.set_text("token", w.token).set_text("outcomes", Dispatcher::to_json(batch));
+  args.set_text("token", w.token)
+      .set_array("event_ids", ids)
+      .set_array("statuses", statuses)
+      .set_array("reasons", reasons)
+      .set_array("message_ids", message_ids)
+      .set_array("retry_at", retry_at)
+      .set_array("quarantines", quarantines)
+      .set_array("providers", providers)
+      .set_array("softs", softs);
   record_statement.run(args);
   commit_transaction();
 }

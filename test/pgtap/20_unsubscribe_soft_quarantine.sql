@@ -52,9 +52,9 @@ SELECT is((SELECT m.unsubscribe_url FROM mc._sender_claim(1, '00000000-0000-0000
 
 -- Soft failures: mailbox full three times, the first at least the span before the latest.
 CREATE FUNCTION pg_temp.soft(id bigint) RETURNS integer LANGUAGE sql AS $$
-  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(jsonb_build_object(
-    'event_id', id, 'status', 'deferred', 'reason', '452 4.2.2 Mailbox full', 'retry_at', 0,
-    'soft', 'mailbox_full', 'provider', 'relay'))) $$;
+  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', ARRAY[id], '{deferred}',
+    reasons => '{452 4.2.2 Mailbox full}', retry_at => '{0}', softs => '{mailbox_full}',
+    providers => '{relay}') $$;
 CREATE FUNCTION pg_temp.reclaim() RETURNS void LANGUAGE sql AS $$
   UPDATE mc.delivery_log SET lease_token = '00000000-0000-0000-0000-000000000001', lease_until = now() + interval '1 hour'
   WHERE status = 'pending' $$;
@@ -64,9 +64,9 @@ SELECT is((SELECT failures FROM mc.soft_failure WHERE address = 'ann@example.org
 SELECT is((SELECT count(*)::int FROM mc.quarantine), 0, 'one soft failure quarantines nothing');
 SELECT pg_temp.reclaim();
 -- Two failures in one batch count twice.
-SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(
-  jsonb_build_object('event_id', :news_id, 'status', 'deferred', 'reason', '452 4.2.2 full', 'retry_at', 0, 'soft', 'mailbox_full'),
-  jsonb_build_object('event_id', :plain_id, 'status', 'failed', 'reason', '552 5.2.2 full', 'soft', 'mailbox_full')));
+SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', ARRAY[:news_id, :plain_id]::bigint[],
+  '{deferred,failed}', reasons => '{452 4.2.2 full,552 5.2.2 full}', retry_at => '{0,NULL}',
+  softs => '{mailbox_full,mailbox_full}');
 SELECT is((SELECT failures FROM mc.soft_failure WHERE address = 'ann@example.org'), 2, 'the second one too');
 SELECT pg_temp.reclaim();
 SELECT is(pg_temp.soft(:news_id), 1, 'the third');
@@ -84,8 +84,7 @@ SELECT pg_temp.reclaim(); SELECT pg_temp.soft(:news_id);
 SELECT pg_temp.reclaim(); SELECT pg_temp.soft(:news_id);
 SELECT is((SELECT count(*)::int FROM mc.quarantine), 0, 'three within the span (1 day): no quarantine yet');
 SELECT pg_temp.reclaim();
-SELECT mc._sender_record('00000000-0000-0000-0000-000000000001',
-  jsonb_build_array(jsonb_build_object('event_id', :news_id, 'status', 'sent')));
+SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', ARRAY[:news_id]::bigint[], '{sent}');
 SELECT is((SELECT count(*)::int FROM mc.soft_failure WHERE address = 'ann@example.org'), 0, 'a sent message forgets the soft count');
 
 -- The claim: rows in event order, rt before batch; a message its workers died on
@@ -134,9 +133,9 @@ UPDATE mc.batch_event SET expires_at = now() + interval '1 hour' WHERE id = :bat
 CREATE FUNCTION pg_temp.defer(id bigint, retry interval) RETURNS integer LANGUAGE sql AS $$
   UPDATE mc.delivery_log SET lease_token = '00000000-0000-0000-0000-000000000001', lease_until = now() + interval '1 hour'
   WHERE event_id = id;
-  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(jsonb_build_object(
-    'event_id', id, 'status', 'deferred', 'reason', '451 4.3.0 try later',
-    'retry_at', extract(epoch FROM now() + retry), 'provider', 'relay'))) $$;
+  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', ARRAY[id], '{deferred}',
+    reasons => '{451 4.3.0 try later}', retry_at => ARRAY[extract(epoch FROM now() + retry)::bigint],
+    providers => '{relay}') $$;
 SELECT coalesce(sum(deferred), 0) AS d0, coalesce(sum(failed), 0) AS f0 FROM mc.provider_counter WHERE provider = 'relay' \gset
 SELECT pg_temp.defer(:batch_id, '10 minutes');
 SELECT is((SELECT status::text || ' ' || (lease_until > now() + interval '9 minutes')::text || ' ' || failure_reason
@@ -162,8 +161,8 @@ SELECT is((SELECT (sum(deferred) - :d0)::int || ' ' || (sum(failed) - :f0)::int 
 CREATE FUNCTION pg_temp.sent(id bigint) RETURNS integer LANGUAGE sql AS $$
   UPDATE mc.delivery_log SET status = 'pending', lease_token = '00000000-0000-0000-0000-000000000001',
     lease_until = now() + interval '1 hour' WHERE event_id = id;
-  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', jsonb_build_array(jsonb_build_object(
-    'event_id', id, 'status', 'sent', 'provider', 'relay'))) $$;
+  SELECT mc._sender_record('00000000-0000-0000-0000-000000000001', ARRAY[id], '{sent}',
+    providers => '{relay}') $$;
 SELECT pg_temp.defer(:news_id, '1 minute');
 SELECT ok((SELECT last_error_at > coalesce(last_sent_at, '-infinity') FROM mc.provider_error WHERE provider = 'relay'),
   'an error: last_error_at after last_sent_at');
