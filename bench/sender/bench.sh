@@ -102,6 +102,11 @@ done
 eo=$(printf '%s\n' "${e_ours[@]}" | median); eb=$(printf '%s\n' "${e_base[@]}" | median)
 ho=$(printf '%s\n' "${h_ours[@]}" | median); hb=$(printf '%s\n' "${h_base[@]}" | median)
 er=$(echo "scale=2; $eo / $eb" | bc); hr=$(echo "scale=2; $ho / $hb" | bc)
+# Each run's own ratio (ours and its baseline measured back to back), and their median: the
+# figure least moved by the machine's load changing between runs.
+ratios() { local -n o=$1 b=$2; for k in "${!o[@]}"; do echo "scale=2; ${o[$k]} / ${b[$k]}" | bc; done; }
+e_ratios=$(ratios e_ours e_base | tr '\n' ' '); h_ratios=$(ratios h_ours h_base | tr '\n' ' ')
+erm=$(ratios e_ours e_base | median); hrm=$(ratios h_ours h_base | median)
 echo "| case | ours (median) | baseline (median) | ratio | target |"
 echo "|---|---|---|---|---|"
 echo "| email, pending -> smtp-sink -> sent recorded, 8 connections, 2 KB | $eo msg/s | smtp-source -s 8 -d -l 2048: $eb msg/s | $er | >= 1.0: $(echo "$er >= 1.0" | bc | sed 's/1/yes/;s/0/**no**/') |"
@@ -115,6 +120,7 @@ else
 fi
 echo
 echo "Runs: email ours ${e_ours[*]}; smtp-source ${e_base[*]}; webhook ours ${h_ours[*]}; wrk ${h_base[*]}"
+echo "Per-run ratios: email ${e_ratios}(median $erm); webhook ${h_ratios}(median $hrm)"
 [ -x "$client" ] && echo "Client alone: native ${c_native[*]}; curl ${c_curl[*]}; wrk ${c_wrk[*]}"
 
 # rt latency through the real pg_cron workflows, 200 events/s.

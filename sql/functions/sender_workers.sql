@@ -245,8 +245,10 @@ BEGIN
                            WHEN mc._validity_ended(d.queue, d.event_id, d.created_at, o.retry_at) THEN NULL
                            ELSE to_timestamp(o.retry_at) END,
         lease_token = NULL, last_modified_at = now_
-    -- The rows by primary key (joined with the outcomes alone, the planner scanned the log).
-    FROM o WHERE d.event_id = ANY ($2) AND d.event_id = o.event_id AND d.lease_token = $1
+    -- Each outcome finds its row by primary key (a nested loop over the ~10 rows the planner
+    -- guesses for unnest; a second condition d.event_id = ANY ($2) made it scan the outcomes
+    -- once per row instead).
+    FROM o WHERE d.event_id = o.event_id AND d.lease_token = $1
       AND d.status = 'pending'
     RETURNING d.event_id, d.channel, d.address,
               CASE WHEN o.status = 'deferred' AND d.status = 'failed' THEN 'failed' ELSE o.status END AS status,
