@@ -13,7 +13,7 @@ struct Config {
   std::string conninfo;
   std::size_t pool_size = 8;             // libpq connections, opened on demand
   std::size_t threads = 16;              // worker threads: requests whose handlers block
-  std::size_t io_threads = 2;            // event loops: connections, parsing, pushes
+  std::size_t io_threads = 1;            // event loops: connections, parsing, pushes
   std::size_t max_body_bytes = 1 << 20;  // larger requests get 413 before their body is read
   int read_timeout_s = 5;                // per read: a stalled client is dropped after this
   int statement_timeout_ms = 4000;       // every database call (the SDK gives up after 5 s)

@@ -237,8 +237,15 @@ int main(int argc, char** argv) {
   options.read_timeout = std::chrono::seconds(config->read_timeout_s);
   // A whole request (head and body) must arrive within 3 read timeouts, however it trickles.
   options.request_timeout = std::chrono::seconds(3 * config->read_timeout_s);
-  options.loop_start = [] { log_deferred = true; };
-  options.round_end = flush_log;
+  // A loop's pushes leave once per round of events, those of one role together (push_lanes.hpp).
+  options.loop_start = [] {
+    log_deferred = true;
+    mcgw::PushLanes::defer_sends_on_this_thread();
+  };
+  options.round_end = [&push_lanes] {
+    push_lanes.round_end();
+    flush_log();
+  };
   options.tick = [&push_lanes] { push_lanes.poke(); };
   mcgw::HttpServer server(
       options,

@@ -21,16 +21,29 @@ const char* const kPushMany =
     "SELECT t.id::text FROM mc.push_events_json($1, $2) WITH ORDINALITY AS t (id, n) "
     "ORDER BY t.n";
 
+thread_local bool t_defer = false;
+thread_local bool t_dirty = false;
+
 }  // namespace
 
+void PushLanes::defer_sends_on_this_thread() { t_defer = true; }
+
+void PushLanes::round_end() {
+  if (!t_dirty) return;
+  t_dirty = false;
+  poke();
+}
+
 PushLanes::PushLanes(Pool& pool, TokenCache* cache, std::size_t lanes, DbLimits limits,
-                     PushOne alone, std::size_t max_batch, std::chrono::microseconds spill)
+                     PushOne alone, std::size_t max_batch, std::chrono::microseconds spill,
+                     std::size_t depth)
     : pool_(pool),
       cache_(cache),
       limits_(limits),
       alone_(std::move(alone)),
       max_batch_(std::max<std::size_t>(max_batch, 1)),
-      spill_(spill) {
+      spill_(spill),
+      depth_(std::max<std::size_t>(depth, 1)) {
   for (std::size_t i = 0; i < lanes; ++i) {
     lanes_.push_back(std::make_unique<Lane>(this));
     free_.push_back(lanes_.back().get());
@@ -47,62 +60,97 @@ bool PushLanes::submit(const std::string& token, std::string event, std::string 
   if (lanes_.empty() || !cache_ || !server_ || token.empty()) return false;
   std::optional<std::string> role = cache_->find(token);
   if (!role) return false;
-  Lane* lane = nullptr;
+  Outgoing out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_.push_back(
         {token, std::move(event), std::move(queue), std::move(*role), std::move(done), "", {}});
-    lane = lane_for_new_batch();
-    if (lane) take_batch(lane);
+    if (t_defer)
+      t_dirty = true;
+    else
+      dispatch(&out);
   }
-  if (lane) send(lane);
+  send_all(out);
   return true;
 }
 
+// A connected lane whose batches are moving and that has room in its pipeline; else none while
+// any lane is moving (it takes the queue when its oldest batch's result arrives); else a free
+// lane (every busy lane has been on its oldest batch longer than the spill time: a lock).
 PushLanes::Lane* PushLanes::lane_for_new_batch() {
-  if (free_.empty()) return nullptr;
   auto now = std::chrono::steady_clock::now();
-  for (const auto& l : lanes_)
-    if (l->busy && now - l->busy_since < spill_) return nullptr;  // it will take the queue
+  Lane* best = nullptr;
+  bool moving = false;
+  for (const auto& l : lanes_) {
+    if (l->in_flight == 0 || now - l->busy_since >= spill_) continue;
+    moving = true;
+    if (l->ready && l->in_flight < depth_ && (!best || l->in_flight < best->in_flight))
+      best = l.get();
+  }
+  if (best || moving || free_.empty()) return best;
   Lane* lane = free_.back();
   free_.pop_back();
   return lane;
 }
 
-void PushLanes::poke() {
-  while (true) {
-    Lane* lane = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (pending_.empty()) return;
-      lane = lane_for_new_batch();
-      if (!lane) return;
-      take_batch(lane);
-    }
-    send(lane);
+void PushLanes::dispatch(Outgoing* out) {
+  while (!pending_.empty()) {
+    Lane* lane = lane_for_new_batch();
+    if (!lane) return;
+    out->emplace_back(lane, take_batch(lane));
   }
 }
 
-// The oldest queued push and every other queued for its role and queue, into the lane.
-void PushLanes::take_batch(Lane* lane) {
-  lane->busy = true;
-  lane->busy_since = std::chrono::steady_clock::now();
-  lane->batch.clear();
+void PushLanes::send_all(Outgoing& out) {
+  for (auto& [lane, batch] : out) send(lane, std::move(batch));
+}
+
+void PushLanes::poke() {
+  Outgoing out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dispatch(&out);
+  }
+  send_all(out);
+}
+
+// The oldest queued push and every other queued for its role and queue, for the lane.
+PushLanes::Batch PushLanes::take_batch(Lane* lane) {
+  if (lane->in_flight++ == 0) lane->busy_since = std::chrono::steady_clock::now();
+  Batch b;
   const std::string role = pending_.front().role;
   const std::string queue = pending_.front().queue;
   std::vector<Job> rest;
   rest.reserve(pending_.size());
   for (Job& j : pending_) {
-    if (lane->batch.size() < max_batch_ && j.role == role && j.queue == queue)
-      lane->batch.push_back(std::move(j));
+    if (b.jobs.size() < max_batch_ && j.role == role && j.queue == queue)
+      b.jobs.push_back(std::move(j));
     else
       rest.push_back(std::move(j));
   }
   pending_.swap(rest);
   ++stats_.batches;
-  stats_.batched_events += lane->batch.size();
+  stats_.batched_events += b.jobs.size();
+  return b;
 }
 
+// n of the lane's batches finished (or were never sent): the next under way started now; an
+// idle lane is free again; the queue goes out on what is available.
+void PushLanes::release(Lane* lane, std::size_t n) {
+  Outgoing out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lane->in_flight -= std::min(n, lane->in_flight);
+    if (lane->in_flight > 0)
+      lane->busy_since = std::chrono::steady_clock::now();
+    else if (n > 0)
+      free_.push_back(lane);
+    dispatch(&out);
+  }
+  send_all(out);
+}
+
+// Under lane->mu.
 bool PushLanes::connect(Lane* lane) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     lane->lease.emplace(pool_.acquire(std::chrono::milliseconds(limits_.pool_wait_ms)));
@@ -120,6 +168,8 @@ bool PushLanes::connect(Lane* lane) {
     if (ok && PQsetnonblocking(conn, 1) == 0 && PQenterPipelineMode(conn)) {
       lane->fd = PQsocket(conn);
       lane->registered = false;
+      std::lock_guard<std::mutex> lock(mutex_);
+      lane->ready = true;
       return true;
     }
     DbError e = error_of(conn, nullptr);
@@ -134,7 +184,12 @@ bool PushLanes::connect(Lane* lane) {
   return false;
 }
 
+// Under lane->mu.
 void PushLanes::drop(Lane* lane) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lane->ready = false;
+  }
   if (!lane->lease) return;
   if (lane->registered && server_) server_->unwatch(lane->fd);
   lane->registered = false;
@@ -143,170 +198,220 @@ void PushLanes::drop(Lane* lane) {
   lane->fd = -1;
 }
 
-// Sends the lane's batch: the role, then the push, then a Sync (one implicit transaction, one
-// round trip). On the thread that owns the lane (it is in no one else's hands while busy): an
-// event loop (may_block false) or a worker.
-void PushLanes::send(Lane* lane, bool may_block) {
+// Sends a batch on its lane: the role, then the push, then a Sync (one implicit transaction,
+// one round trip), behind the batches already under way there (pipeline mode: each its own
+// transaction, their results in order). On any thread, the lane's mutex held while its
+// connection is used: an event loop (may_block false) or a worker (connecting).
+void PushLanes::send(Lane* lane, Batch b, bool may_block) {
   // A push whose remembered role changed since it was queued (cleared on a change to
   // mc.api_token, or forgotten after failing) goes the blocking way: its lookup decides.
   std::vector<Job> aside;
-  const std::string role = lane->batch.front().role;
-  for (auto it = lane->batch.begin(); it != lane->batch.end();) {
+  const std::string role = b.jobs.front().role;
+  for (auto it = b.jobs.begin(); it != b.jobs.end();) {
     std::optional<std::string> now = cache_->find(it->token);
     if (!now || *now != role) {
       it->alone = true;
       aside.push_back(std::move(*it));
-      it = lane->batch.erase(it);
+      it = b.jobs.erase(it);
     } else {
       ++it;
     }
   }
-  if (lane->batch.empty()) {
-    finish(lane, std::nullopt, false);
+  if (b.jobs.empty()) {
+    release(lane, 1);
     complete(aside);
     return;
   }
-  try {
-    // An idle connection with something to read was closed by the server (a restart): its
-    // exchange could fail after committing, so it is replaced before anything is sent.
-    // (Checked after 50 ms idle only: under load a lane goes from batch to batch.)
-    bool idle_long = lane->was_idle && std::chrono::steady_clock::now() - lane->idle_since >
-                                           std::chrono::milliseconds(50);
-    lane->was_idle = false;
-    if (lane->lease && idle_long) {
-      pollfd p{lane->fd, POLLIN, 0};
-      if (poll(&p, 1, 0) != 0) {
-        drop(lane);
-        pool_.drop_idle();
+  std::vector<Job> failed;  // every push of the lane when its connection failed
+  {
+    std::unique_lock<std::mutex> lock(lane->mu);
+    try {
+      // An idle connection with something to read was closed by the server (a restart): its
+      // exchange could fail after committing, so it is replaced before anything is sent.
+      // (Checked after 50 ms idle only: under load a lane goes from batch to batch.)
+      bool idle_long =
+          lane->sent.empty() && lane->was_idle &&
+          std::chrono::steady_clock::now() - lane->idle_since > std::chrono::milliseconds(50);
+      if (lane->sent.empty()) lane->was_idle = false;
+      if (lane->lease && idle_long) {
+        pollfd p{lane->fd, POLLIN, 0};
+        if (poll(&p, 1, 0) != 0) {
+          drop(lane);
+          pool_.drop_idle();
+        }
       }
-    }
-    if (!lane->lease && !may_block) {
-      // Connecting waits (for the pool, the server): on a worker, never on an event loop.
-      offload_([this, lane] { send(lane, true); });
+      if (!lane->lease && !may_block) {
+        // Connecting waits (for the pool, the server): on a worker, never on an event loop.
+        lock.unlock();
+        auto batch = std::make_shared<Batch>(std::move(b));
+        offload_([this, lane, batch] { send(lane, std::move(*batch), true); });
+        complete(aside);
+        return;
+      }
+      if (!lane->lease) connect(lane);
+    } catch (const DbError&) {
+      lock.unlock();
+      for (Job& j : b.jobs) j.error = std::current_exception();
+      release(lane, 1);  // the lane is free again; the errors are set
+      complete(b.jobs);
       complete(aside);
       return;
     }
-    if (!lane->lease) connect(lane);
-  } catch (const DbError&) {
-    for (Job& j : lane->batch) j.error = std::current_exception();
-    finish(lane, std::nullopt, false);  // the lane is free again; the errors are set
-    complete(aside);
-    return;
-  }
-  PGconn* conn = lane->lease->get();
-  const Job& first = lane->batch.front();
-  std::string events;
-  const char* role_values[] = {first.role.c_str()};
-  const char* push_values[2];
-  const char* push_name;
-  if (lane->batch.size() == 1) {
-    push_name = kOneName;
-    push_values[0] = first.event.c_str();
-  } else {
-    push_name = kManyName;
-    std::size_t bytes = 2;
-    for (const Job& j : lane->batch) bytes += j.event.size() + 1;
-    events.reserve(bytes);
-    events.push_back('[');
-    for (const Job& j : lane->batch) {
-      if (events.size() > 1) events.push_back(',');
-      events.append(j.event);
+    PGconn* conn = lane->lease->get();
+    const Job& first = b.jobs.front();
+    std::string events;
+    const char* role_values[] = {first.role.c_str()};
+    const char* push_values[2];
+    const char* push_name;
+    if (b.jobs.size() == 1) {
+      push_name = kOneName;
+      push_values[0] = first.event.c_str();
+    } else {
+      push_name = kManyName;
+      std::size_t bytes = 2;
+      for (const Job& j : b.jobs) bytes += j.event.size() + 1;
+      events.reserve(bytes);
+      events.push_back('[');
+      for (const Job& j : b.jobs) {
+        if (events.size() > 1) events.push_back(',');
+        events.append(j.event);
+      }
+      events.push_back(']');
+      push_values[0] = events.c_str();
     }
-    events.push_back(']');
-    push_values[0] = events.c_str();
-  }
-  push_values[1] = first.queue.c_str();
-  lane->results.clear();
-  bool sent = PQsendQueryPrepared(conn, kRoleName, 1, role_values, nullptr, nullptr, 0) &&
+    push_values[1] = first.queue.c_str();
+    bool ok = PQsendQueryPrepared(conn, kRoleName, 1, role_values, nullptr, nullptr, 0) &&
               PQsendQueryPrepared(conn, push_name, 2, push_values, nullptr, nullptr, 0) &&
               PQpipelineSync(conn);
-  int flushed = sent ? PQflush(conn) : -1;
-  if (flushed < 0) {
-    // Nothing, or not all, reached the server before the connection failed; it cannot
-    // have committed what it did not receive whole, but that is not known: in doubt.
-    DbError e = error_of(conn, nullptr);
-    drop(lane);
-    for (Job& j : lane->batch) aside.push_back(std::move(j));
-    lane->batch.clear();
-    for (Job& j : aside)
-      if (!j.alone) j.error = std::make_exception_ptr(e);
-    finish(lane, std::nullopt, false);
-    complete(aside);
-    return;
-  }
-  unsigned want = EPOLLIN | (flushed == 1 ? static_cast<unsigned>(EPOLLOUT) : 0u);
-  bool added = !lane->registered;
-  lane->registered = true;
-  // After this the lane belongs to the thread that hears of it.
-  if (!server_->watch(lane->fd, lane, want, added)) {
-    std::cerr << "mc-gateway: cannot watch a push lane's connection\n";
+    int flushed = ok ? PQflush(conn) : -1;
+    lane->sent.push_back(std::move(b));
+    if (flushed < 0) {
+      // Nothing, or not all, reached the server before the connection failed; it cannot
+      // have committed what it did not receive whole, but that is not known: in doubt (and
+      // so are the batches sent before it on this connection).
+      auto e = std::make_exception_ptr(error_of(conn, nullptr));
+      drop(lane);
+      for (Batch& s : lane->sent)
+        for (Job& j : s.jobs) {
+          j.error = e;
+          failed.push_back(std::move(j));
+        }
+      std::size_t n = lane->sent.size();
+      lane->sent.clear();
+      lane->was_idle = true;
+      lane->idle_since = std::chrono::steady_clock::now();
+      lock.unlock();
+      release(lane, n);
+      complete(failed);
+      complete(aside);
+      return;
+    }
+    unsigned want = EPOLLIN | (flushed == 1 ? static_cast<unsigned>(EPOLLOUT) : 0u);
+    bool added = !lane->registered;
+    lane->registered = true;
+    if (!server_->watch(lane->fd, lane, want, added)) {
+      std::cerr << "mc-gateway: cannot watch a push lane's connection\n";
+    }
   }
   complete(aside);
 }
 
 void PushLanes::on_lane_event(Lane* lane, unsigned events) {
-  PGconn* conn = lane->lease->get();
-  if (events & EPOLLOUT) {
-    int f = PQflush(conn);
-    if (f < 0) return finish(lane, error_of(conn, nullptr), true);
-    if (f == 1) {
-      server_->watch(lane->fd, lane, EPOLLIN | EPOLLOUT, false);
-      return;
-    }
-  }
-  if (!PQconsumeInput(conn)) return finish(lane, error_of(conn, nullptr), true);
-  int nulls = 0;
-  while (!PQisBusy(conn)) {
-    Result r(PQgetResult(conn));
-    if (!r) {  // the end of one statement's results
-      if (++nulls > 2) return finish(lane, DbError("XX000", "a push lane lost its Sync", ""), true);
-      continue;
-    }
-    nulls = 0;
-    ExecStatusType st = PQresultStatus(r.get());
-    if (st == PGRES_PIPELINE_SYNC) {
-      // The role's result, then the push's (or PIPELINE_ABORTED after a failed role).
-      if (lane->results.size() != 2)
-        return finish(lane, DbError("XX000", "unexpected results in a push lane", ""), true);
-      for (std::size_t i = 0; i < 2; ++i) {
-        ExecStatusType s = PQresultStatus(lane->results[i].get());
-        if (s != PGRES_TUPLES_OK && s != PGRES_PIPELINE_ABORTED)
-          return finish(lane, error_of(conn, lane->results[i].get()), false);
+  std::vector<Batch> done;
+  std::optional<DbError> broken;  // the connection: every batch under way in doubt
+  {
+    std::lock_guard<std::mutex> lock(lane->mu);
+    if (!lane->lease) return;  // dropped since (a stale event)
+    PGconn* conn = lane->lease->get();
+    bool more = true;  // to read on
+    if (events & EPOLLOUT) {
+      int f = PQflush(conn);
+      if (f < 0) {
+        broken = error_of(conn, nullptr);
+      } else if (f == 1) {
+        server_->watch(lane->fd, lane, EPOLLIN | EPOLLOUT, false);
+        more = false;
       }
-      if (PQresultStatus(lane->results[1].get()) != PGRES_TUPLES_OK)
-        return finish(lane, DbError("XX000", "the push did not run", ""), false);
-      return finish(lane, std::nullopt, false);
     }
-    if (st == PGRES_FATAL_ERROR && PQstatus(conn) != CONNECTION_OK)
-      return finish(lane, error_of(conn, r.get()), true);
-    lane->results.push_back(std::move(r));
+    if (more && !broken && !PQconsumeInput(conn)) broken = error_of(conn, nullptr);
+    int nulls = 0;
+    while (more && !broken && !lane->sent.empty() && !PQisBusy(conn)) {
+      Result r(PQgetResult(conn));
+      if (!r) {  // the end of one statement's results
+        if (++nulls > 2) broken = DbError("XX000", "a push lane lost its Sync", "");
+        continue;
+      }
+      nulls = 0;
+      Batch& b = lane->sent.front();
+      ExecStatusType st = PQresultStatus(r.get());
+      if (st == PGRES_PIPELINE_SYNC) {
+        // The role's result, then the push's (or PIPELINE_ABORTED after a failed role).
+        if (b.results.size() != 2) {
+          broken = DbError("XX000", "unexpected results in a push lane", "");
+          break;
+        }
+        std::optional<DbError> refused;
+        for (std::size_t i = 0; i < 2 && !refused; ++i) {
+          ExecStatusType s = PQresultStatus(b.results[i].get());
+          if (s != PGRES_TUPLES_OK && s != PGRES_PIPELINE_ABORTED)
+            refused = error_of(conn, b.results[i].get());
+        }
+        if (!refused && PQresultStatus(b.results[1].get()) != PGRES_TUPLES_OK)
+          refused = DbError("XX000", "the push did not run", "");
+        done.push_back(std::move(b));
+        lane->sent.pop_front();
+        bool retried = false;
+        settle(done.back(), refused, &retried);
+        if (retried) {
+          std::lock_guard<std::mutex> l(mutex_);
+          ++stats_.retried_batches;
+        }
+        continue;  // the next batch's results may be here too
+      }
+      if (st == PGRES_FATAL_ERROR && PQstatus(conn) != CONNECTION_OK) {
+        broken = error_of(conn, r.get());
+        break;
+      }
+      b.results.push_back(std::move(r));
+    }
+    if (!broken && PQstatus(conn) != CONNECTION_OK) broken = error_of(conn, nullptr);
+    if (broken) {
+      auto e = std::make_exception_ptr(*broken);
+      for (Batch& b : lane->sent) {
+        for (Job& j : b.jobs) j.error = e;
+        b.results.clear();
+        done.push_back(std::move(b));
+      }
+      lane->sent.clear();
+      drop(lane);
+    } else if (more && !lane->sent.empty()) {
+      server_->watch(lane->fd, lane, EPOLLIN, false);
+    }
+    if (lane->sent.empty()) {
+      lane->was_idle = true;
+      lane->idle_since = std::chrono::steady_clock::now();
+    }
   }
-  if (PQstatus(conn) != CONNECTION_OK) return finish(lane, error_of(conn, nullptr), true);
-  server_->watch(lane->fd, lane, EPOLLIN, false);
+  if (done.empty()) return;
+  release(lane, done.size());  // before the answers: the next batch leaves at once
+  for (Batch& b : done) complete(b.jobs);
 }
 
-// The lane's exchange ended (or never started: an empty batch, no connection): the outcome to
-// each push, the lane to the next batch or back to the free ones, then the pushes answered.
-void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) {
-  std::vector<Job> jobs;
-  jobs.swap(lane->batch);
-  bool retried = false;
-  if (in_doubt) {
-    drop(lane);
-    auto e = std::make_exception_ptr(*error);
-    for (Job& j : jobs) j.error = e;
-  } else if (error) {
-    if (jobs.size() == 1 && lane->results.size() == 2 &&
-        PQresultStatus(lane->results[0].get()) == PGRES_TUPLES_OK) {
+// A batch's outcome (error: refused and rolled back) to each of its pushes.
+void PushLanes::settle(Batch& b, std::optional<DbError> error, bool* retried) {
+  std::vector<Job>& jobs = b.jobs;
+  if (error) {
+    if (jobs.size() == 1 && b.results.size() == 2 &&
+        PQresultStatus(b.results[0].get()) == PGRES_TUPLES_OK) {
       jobs[0].error = std::make_exception_ptr(*error);  // the push itself was refused
     } else {
       // Refused and rolled back (an event, the role, its privileges): each again alone, the
       // blocking way, for its own answer (a stale role is looked up there).
-      retried = jobs.size() > 1;
+      *retried = jobs.size() > 1;
       for (Job& j : jobs) j.alone = true;
     }
-  } else if (!jobs.empty() && lane->results.size() == 2) {
-    const PGresult* r = lane->results[1].get();
+  } else {
+    const PGresult* r = b.results[1].get();
     if (static_cast<std::size_t>(PQntuples(r)) != jobs.size()) {
       // Committed, but which id is whose is unknown: never retried.
       auto e =
@@ -320,23 +425,7 @@ void PushLanes::finish(Lane* lane, std::optional<DbError> error, bool in_doubt) 
         jobs[i].id = PQgetvalue(r, static_cast<int>(i), 0);
     }
   }
-  lane->results.clear();
-  bool next = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (retried) ++stats_.retried_batches;
-    if (!pending_.empty()) {
-      take_batch(lane);
-      next = true;
-    } else {
-      lane->was_idle = true;
-      lane->idle_since = std::chrono::steady_clock::now();
-      lane->busy = false;
-      free_.push_back(lane);
-    }
-  }
-  if (next) send(lane);  // before the answers: the lane is busy again at once
-  complete(jobs);
+  b.results.clear();
 }
 
 void PushLanes::complete(std::vector<Job>& jobs) {

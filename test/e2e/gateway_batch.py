@@ -86,8 +86,9 @@ def wait_for(predicate, what):
     return False
 
 
-def run_round(calls):
-    """Runs the calls (functions returning (status, body)) as one queued round; their results."""
+def run_round(calls, lead=0):
+    """Runs the calls (functions returning (status, body)) as one queued round; their results.
+    The first `lead` calls are queued before the others are sent (oldest first in the queue)."""
     holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     holder.stdin.write("BEGIN; LOCK TABLE mc.rt_event IN EXCLUSIVE MODE; SELECT 'locked';\n")
@@ -106,7 +107,11 @@ def run_round(calls):
                          " WHERE usename = 'gw_login' AND wait_event_type = 'Lock'") == "1",
              "the first push to wait for the lock")
     threads = [threading.Thread(target=run, args=(i + 1, c)) for i, c in enumerate(calls)]
-    for t in threads:
+    for t in threads[:lead]:
+        t.start()
+    if lead:
+        wait_for(lambda: metrics().get("mc_gateway_push_queued") == lead, f"{lead} pushes queued first")
+    for t in threads[lead:]:
         t.start()
     wait_for(lambda: metrics().get("mc_gateway_push_queued") == len(calls),
              f"{len(calls)} pushes queued")
@@ -177,5 +182,23 @@ check(sql("SELECT count(*) FROM mc.rt_event WHERE email IN"
 check(after["mc_gateway_push_batches_total"] - before["mc_gateway_push_batches_total"] == 3
       and after["mc_gateway_push_batches_retried_total"] - before["mc_gateway_push_batches_retried_total"] == 2,
       "two batches (one per role) were refused and retried one by one")
+
+# Round 3: a push the database refuses, queued first, then good ones of another role: when the
+# lock goes, the two batches leave back to back on the one lane (pipelined, each its own
+# transaction), and the refusal of the first does not touch the second.
+before = metrics()
+emails = [f"after{i}@example.com" for i in range(3)]
+calls = [lambda: push_json(reader, {"type": "batched", "email": "reader3@example.com", "ctx": {}})]
+calls += [lambda e=e: push_json(writer, {"type": "batched", "email": e, "ctx": {}}) for e in emails]
+res = run_round(calls, lead=1)
+after = metrics()
+s, b = res[0]
+check(s == 403 and b.get("sqlstate") == "42501", f"the refused push queued first: 403, 42501 ({s} {b})")
+check(all(s == 201 for s, _ in res[1:]), f"the batch behind it succeeds ({[s for s, _ in res[1:]]})")
+check([email_of(b["ids"][0]) for _, b in res[1:]] == emails, "each with its own event")
+check(after["mc_gateway_push_batches_total"] - before["mc_gateway_push_batches_total"] == 3
+      and after["mc_gateway_push_batched_events_total"] - before["mc_gateway_push_batched_events_total"] == 5
+      and after["mc_gateway_push_batches_retried_total"] == before["mc_gateway_push_batches_retried_total"],
+      "two batches after the first push's, none retried")
 
 sys.exit(1 if failures else 0)
