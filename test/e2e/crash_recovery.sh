@@ -204,7 +204,7 @@ for i in $(seq 1 "$loops"); do
       start
     fi
     wait_client
-    if grep -v -E "server closed the connection unexpectedly|This probably means the server terminated abnormally|before or while processing the request|connection to server was lost|terminating connection because of crash of another server process|DETAIL:  The postmaster has commanded|HINT:  In a moment you should be able|no connection to the server|^\s*$" "$dir/client.out"; then
+    if grep -v -E "server closed the connection unexpectedly|This probably means the server terminated abnormally|before or while processing the request|connection to server was lost|terminating connection because of crash of another server process|terminating connection due to unexpected postmaster exit|DETAIL:  The postmaster has commanded|HINT:  In a moment you should be able|no connection to the server|^\s*$" "$dir/client.out"; then
       fail "crash $i: the $target client failed otherwise than by losing its connection"
     fi
     check "after killing the $mode during the $target (crash $i, attempt $attempt)"
