@@ -8,6 +8,9 @@
 #   SHARED_BUFFERS  the cluster's shared_buffers (default 128MB, PostgreSQL's default)
 #   STATUS_COPY     1: also time mc.update_events_status() (default 1 for long, 0 for short)
 #   SKIP_BUILD      1: use the installed extension as it is
+#   PROFILE         1: one more 1-worker drain under `perf record`, its time split into the
+#                   parts of a batch (claim, routing and rendering, message rows, event update),
+#                   set against what 2x the faster baseline leaves per event (needs perf)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "${SKIP_BUILD:-0}" = 1 ] || bash scripts/build.sh
@@ -74,6 +77,36 @@ for run in $(seq 1 "$RUNS"); do
     fi
   done
 done
+if [ "${PROFILE:-0}" = 1 ]; then  # where a 1-worker drain's time goes, untimed
+  load
+  psql -X -q -At -c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(0.3)" \
+    -c "CALL mc.batch_events_loop('1 hour')" >"$PROFILE_DIR/pid" &
+  drain=$!
+  for _ in $(seq 50); do [ -s "$PROFILE_DIR/pid" ] && break; sleep 0.01; done
+  perf record -F 999 -g -p "$(head -1 "$PROFILE_DIR/pid")" -o "$PROFILE_DIR/perf.data" >/dev/null 2>&1 &
+  wait "$drain"
+  wait
+  # Inclusive shares of the batch's parts among the samples of the drain (each sample counted
+  # in the first part its stack shows, callee first: the parts do not nest).
+  perf script -i "$PROFILE_DIR/perf.data" 2>/dev/null | python3 -c '
+import sys
+parts = [("message_rows", "insert_logs_direct"), ("event_update", "update_events_direct"),
+         ("claim", "claim_events"), ("routing_rendering", "decide_events")]
+count = dict((p, 0) for p, _ in parts); count["rest"] = 0; total = 0; stack = []
+def flush():
+    global total
+    if not stack: return
+    total += 1
+    for p, frame in parts:
+        if any(frame in s for s in stack): count[p] += 1; break
+    else: count["rest"] += 1
+for line in sys.stdin:
+    if not line.strip(): flush(); stack = []
+    elif line[0] in " \t": stack.append(line)
+flush()
+for p in count: print("profile", p, round(count[p] / max(total, 1), 4))
+'
+fi
 [ "$STATUS_COPY" = 1 ] || exit 0
 # The status copy (updateEventsStatus) of the whole processed backlog, every delivery reported
 # sent, two ways per run (alternating which goes first):
@@ -96,8 +129,10 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 SH
+export PROFILE_DIR=$(mktemp -d)
+chmod 777 "$PROFILE_DIR"
 pg_virtualenv -t -o shared_buffers="$SHARED_BUFFERS" -o max_wal_size=4GB -o checkpoint_timeout=30min \
-  bash "$inner" 2>/dev/null | tee "$out" | grep -E '^(settings|mc|update_style|queue_style|floor|status_copy_[a-z_]+) '
+  bash "$inner" 2>/dev/null | tee "$out" | grep -E '^(settings|mc|update_style|queue_style|floor|profile|status_copy_[a-z_]+) '
 OUT=$out python3 - <<'PY'
 import os, statistics, collections
 rows = collections.defaultdict(list)
@@ -120,6 +155,28 @@ if f:
           + ", ".join(f"{x:,}" for x in f) + f"); message_center with 1 worker reaches "
           f"{statistics.median(m) / statistics.median(f):.2f} of it (per run "
           + ", ".join(f"{a / b:.2f}" for a, b in zip(m, f)) + ")")
+shares = {}
+for line in open(os.environ['OUT']):
+    p = line.split()
+    if len(p) == 3 and p[0] == 'profile':
+        shares[p[1]] = float(p[2])
+if shares and rows[('mc', 1)]:
+    m = statistics.median(rows[('mc', 1)])
+    fastest = max(statistics.median(rows[('update_style', 1)]), statistics.median(rows[('queue_style', 1)]))
+    us = 1e6 / m
+    print(f"\nWhere a 1-worker event's {us:.2f} us go (shares of a profiled drain, `perf record -g`, "
+          f"applied to the median 1-worker rate above), against 2x the faster baseline, "
+          f"{1e6 / (2 * fastest):.2f} us per event:\n")
+    print("| part | share | us per event |")
+    print("|---|---:|---:|")
+    names = {'message_rows': 'message rows (delivery-log insert, 3 indexes)', 'event_update':
+             'event update (leaves the queue: 2 index entries)', 'claim': 'claim',
+             'routing_rendering': 'routing and rendering', 'rest': 'the rest (commit, loop)'}
+    for k in ('message_rows', 'event_update', 'claim', 'routing_rendering', 'rest'):
+        print(f"| {names[k]} | {100 * shares.get(k, 0):.1f} % | {us * shares.get(k, 0):.2f} |")
+    writes = us * (shares.get('message_rows', 0) + shares.get('event_update', 0))
+    print(f"\nThe two writes alone: {writes:.2f} us per event, "
+          f"{writes / (1e6 / (2 * fastest)):.2f}x the budget of 2x the faster baseline.")
 for variant in ('flow', 'after_checkpoint'):
     v = rows[(f'status_copy_{variant}', 1)]
     if v:
