@@ -11,6 +11,7 @@
 // Memory: claimed events, rendered messages and the template cache live on the C++ heap for the
 // length of the call (the cache: until invalidated); the jsonb they point to is palloc'd in the
 // SPI procedure context, freed by SPI_finish at the end of the call.
+#include "backend/batch_memory.hpp"
 #include "core/processing_decision.hpp"
 #include "pg/guard.hpp"
 #include "processing/batch_write.hpp"
@@ -40,6 +41,7 @@ int64 process_queue(intake::Queue queue, FunctionCallInfo fcinfo) {
                        "events processing must run at READ COMMITTED isolation",
                        "Work queues are claimed with locks; a snapshot older than the lock could "
                        "see events another worker already processed.");
+  backend::keep_batch_memory();
   TimestampTz now = pg::call([] { return GetCurrentTimestamp(); });
   core::ProcessingSettings settings{s.max_processing_attempts, s.retry_backoff_micros};
   std::optional<std::string> enrichment_function = s.enrichment_function;
