@@ -5,8 +5,9 @@
 // serves large blocks with mmap/munmap, so the next batch gets fresh pages and faults on each
 // one as it first touches it: 8 % of a processing backend's time (perf, short templates,
 // bench/README.md "Processing"). Raising the trim and mmap thresholds keeps those pages mapped
-// for the next batch. It changes nothing else: the memory is still freed, only not unmapped, and
-// a backend keeps at most the thresholds' worth (32 MB) above what it uses.
+// for the next batch. It changes nothing else: the memory is still freed, for the backend's
+// next allocations; what the backend no longer returns to the kernel is up to 32 MB of free
+// memory at the top of its heap, and blocks under 32 MB are taken from the heap, not mmap.
 #pragma once
 
 namespace mc::backend {
