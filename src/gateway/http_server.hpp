@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "gateway/http_connection.hpp"
 
@@ -91,8 +92,11 @@ class HttpServer {
 
   std::size_t connections() const;
 
-  // Adds (add) or re-arms fd in the epoll set for events (EPOLLIN, EPOLLOUT), EPOLLONESHOT.
+  // Adds (add) or re-arms fd in the epoll set for events (EPOLLIN, EPOLLOUT): EPOLLONESHOT with
+  // several loops; with one (level_triggered()), it stays registered, level-triggered, and a
+  // source calls watch again only to change its events.
   bool watch(int fd, EventSource* source, unsigned events, bool add);
+  bool level_triggered() const { return level_; }
   void unwatch(int fd);
 
  private:
@@ -123,6 +127,12 @@ class HttpServer {
   bool stopping_ = false;
   std::atomic<bool> stopping_flag_{false};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;
+  // One event loop: connections and other sources stay in the set, level-triggered, without
+  // EPOLLONESHOT (no re-arming system call per request: there is no second owner to keep
+  // out); closed connections wait in dead_ for the loop's next round.
+  const bool level_;
+  std::vector<std::unique_ptr<Conn>> dead_;
+  std::atomic<bool> has_dead_{false};
 };
 
 }  // namespace mcgw
