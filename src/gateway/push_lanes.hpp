@@ -146,8 +146,8 @@ class PushLanes {
   void release(Lane* lane, std::size_t n);  // n batches of the lane done; the lane's next
   void send_all(Outgoing& out);
   void send(Lane* lane, Batch batch, bool may_block = false);
-  bool connect(Lane* lane);  // under lane->mu
-  void drop(Lane* lane);     // under lane->mu
+  bool connect(Lane* lane);                 // under lane->mu
+  void drop(Lane* lane);                    // under lane->mu
   void watch(Lane* lane, unsigned events);  // under lane->mu
   void on_lane_event(Lane* lane, unsigned events);
   void settle(Batch& b, std::optional<DbError> error, bool* retried);
