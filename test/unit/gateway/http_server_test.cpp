@@ -37,6 +37,7 @@ class Server {
           if (req.head.target == "/slow") std::this_thread::sleep_for(300ms);
           std::string text =
               req.head.method + " " + req.head.target + " " + req.body + " " + peer.addr;
+          if (req.head.target == "/big") text.append(16 << 20, 'x');  // more than the sockets hold
           if (req.head.target.rfind("/later", 0) == 0) {
             // Answered from another thread: after a while, or at once (before this returns).
             auto delay = req.head.target == "/later" ? 50ms : 0ms;
@@ -288,6 +289,21 @@ TEST_P(HttpServerLoops, RequestArrivingWhileAnAnswerIsDeferred) {
     ASSERT_NE(d, std::string::npos) << all;
     EXPECT_LT(a, d);
   }
+  close(fd);
+}
+
+TEST_P(HttpServerLoops, AnswerLargerThanTheSocketSentWhenTheClientReads) {
+  Server s(2000ms, GetParam());
+  int fd = connect_to(s.port());
+  // The answer waits for room (EPOLLOUT) while the client reads nothing; the request behind it
+  // is answered after it.
+  send_all(fd, "GET /big HTTP/1.1\r\n\r\nGET /end HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(200ms);
+  std::string all = read_until(fd, "GET /end  127.0.0.1");
+  EXPECT_NE(all.find("GET /end  127.0.0.1"), std::string::npos);
+  EXPECT_GT(all.size(), std::size_t{16} << 20);
+  send_all(fd, "GET /again HTTP/1.1\r\n\r\n");
+  EXPECT_NE(read_until(fd, "GET /again  127.0.0.1").find("GET /again"), std::string::npos);
   close(fd);
 }
 
