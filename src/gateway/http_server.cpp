@@ -60,6 +60,13 @@ struct HttpServer::Conn : EventSource {
   long long request_deadline = 0;  // first byte of the request + request_timeout
   bool shut_wr = false;            // answered and closing: draining what the peer still sends
   bool broken = false;             // a send failed while an answer was deferred: close after it
+  // One event loop (level-triggered, no EPOLLONESHOT): under reply_mutex, whether a thread is
+  // on the connection (from serve() or resume() until release(); a deferred answer keeps it
+  // so), the events registered for it (0: taken out of the set while busy), whether it was
+  // closed (its memory stays until the loop's next round: an event of this round may name it).
+  bool busy = false;
+  unsigned registered = 0;
+  bool closed = false;
   // A deferred answer (Reply): whichever of the owning thread (done with the connection) and
   // the replying thread comes second goes on with the connection.
   std::mutex reply_mutex;
@@ -70,7 +77,10 @@ struct HttpServer::Conn : EventSource {
 };
 
 HttpServer::HttpServer(ServerOptions options, Handler handler, Refuser refuser)
-    : options_(std::move(options)), handler_(std::move(handler)), refuser_(std::move(refuser)) {}
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      refuser_(std::move(refuser)),
+      level_(options_.threads <= 1) {}
 
 HttpServer::~HttpServer() {
   for (auto& [p, c] : conns_) ::close(c->fd);
@@ -169,7 +179,16 @@ void HttpServer::loop() {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   bool stop = false;
+  std::vector<std::unique_ptr<Conn>> dead;
   while (!stop) {
+    if (has_dead_.load(std::memory_order_relaxed)) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        dead.swap(dead_);
+        has_dead_ = false;
+      }
+      dead.clear();  // closed before this epoll_wait: no event of it can come
+    }
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, -1);
     if (n < 0 && errno != EINTR) {
       std::cerr << "mc-gateway: epoll_wait: " << std::strerror(errno) << "\n";
@@ -218,8 +237,9 @@ void HttpServer::accept_all() {
     c->idle = true;
     c->deadline = now_ms() + options_.read_timeout.count();
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+    ev.events = EPOLLIN | EPOLLRDHUP | (level_ ? 0u : static_cast<unsigned>(EPOLLONESHOT));
     ev.data.ptr = c;
+    c->registered = EPOLLIN | EPOLLRDHUP;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) close_conn(c);
   }
   epoll_event ev{};
@@ -229,6 +249,18 @@ void HttpServer::accept_all() {
 }
 
 void HttpServer::serve(Conn* c, unsigned events) {
+  if (level_) {
+    std::lock_guard<std::mutex> lock(c->reply_mutex);
+    if (c->closed) return;  // an event of this round for a connection closed since
+    if (c->busy) {
+      // Another thread has it (a deferred answer, a worker's reply): out of the set until it
+      // lets go (release()), or the level-triggered event would come back every round.
+      if (c->registered) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+      c->registered = 0;
+      return;
+    }
+    c->busy = true;
+  }
   try {
     c->deadline = 0;  // owned by this thread until arm()
     c->idle = false;
@@ -378,6 +410,27 @@ bool HttpServer::flush(Conn* c) {
 }
 
 void HttpServer::arm(Conn* c, unsigned events) {
+  if (level_) {
+    // Registered once, level-triggered: a system call only when the events wanted change (an
+    // answer waiting for room to be sent, a connection taken out of the set while busy).
+    {
+      std::lock_guard<std::mutex> lock(c->reply_mutex);
+      unsigned want = events | EPOLLRDHUP;
+      if (c->registered == want) {
+        c->busy = false;  // the loop may own it from here: nothing of it is touched after this
+        return;
+      }
+      epoll_event ev{};
+      ev.events = want;
+      ev.data.ptr = c;
+      if (epoll_ctl(epoll_fd_, c->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+        c->registered = want;
+        c->busy = false;
+        return;
+      }
+    }
+    return close_conn(c);
+  }
   epoll_event ev{};
   ev.events = events | EPOLLRDHUP | EPOLLONESHOT;
   ev.data.ptr = c;
@@ -387,7 +440,7 @@ void HttpServer::arm(Conn* c, unsigned events) {
 
 bool HttpServer::watch(int fd, EventSource* source, unsigned events, bool add) {
   epoll_event ev{};
-  ev.events = events | EPOLLONESHOT;
+  ev.events = events | (level_ ? 0u : static_cast<unsigned>(EPOLLONESHOT));
   ev.data.ptr = source;
   return epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0;
 }
@@ -396,10 +449,20 @@ void HttpServer::unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullp
 
 void HttpServer::close_conn(Conn* c) {
   bool last = false;
+  if (level_) {
+    std::lock_guard<std::mutex> lock(c->reply_mutex);
+    c->closed = true;
+  }
   {
     // Closed under the lock: the timer thread never shuts down a descriptor number reused.
     std::lock_guard<std::mutex> lock(mutex_);
     ::close(c->fd);
+    auto it = conns_.find(c);
+    if (level_ && it != conns_.end()) {
+      // The loop frees it before its next epoll_wait: an event already taken may name it.
+      dead_.push_back(std::move(it->second));
+      has_dead_ = true;
+    }
     conns_.erase(c);
     last = stopping_ && conns_.empty();
   }

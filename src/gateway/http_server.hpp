@@ -1,8 +1,12 @@
 // The gateway's HTTP/1.1 server: `threads` event loops wait on one epoll set (64 events per
-// wake-up); each connection is registered EPOLLONESHOT, so one thread at a time owns it: the
-// thread woken for it reads what arrived (one recv), answers the complete requests in it
-// (http_connection.hpp; pipelined ones in order), sends every answer of that round with one
-// send, and hands the connection back to the set. The handler runs on the loop and should not
+// wake-up); one thread at a time owns a connection: the thread woken for it reads what arrived
+// (one recv), answers the complete requests in it (http_connection.hpp; pipelined ones in
+// order), sends every answer of that round with one send, and hands the connection back to the
+// set. With several loops each connection is registered EPOLLONESHOT and re-armed (epoll_ctl)
+// after every round; with one (the default) it stays registered, level-triggered, and the set
+// changes only when the events wanted do (EPOLLOUT for an answer that did not fit, a connection
+// taken out while another thread answers it): one system call less per request
+// (bench/README.md, "Gateway", 2026-12-01 03:00). The handler runs on the loop and should not
 // block: it answers at once, or defers (returns false) and a Reply later goes on with the
 // connection from whichever thread has the answer (a worker, a push lane's result: mc-gateway's
 // main.cpp). No thread waits for a slow client: a request that arrives in pieces is kept in its
@@ -26,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "gateway/http_connection.hpp"
 
@@ -52,8 +57,9 @@ struct Peer {
 };
 
 // Something else in the server's epoll set (a database connection of push_lanes.hpp): its
-// on_event runs on a server thread when its descriptor is ready. Registered EPOLLONESHOT, like
-// connections: one thread at a time; watch() again to hear of it again.
+// on_event runs on a server thread when its descriptor is ready. With several loops registered
+// EPOLLONESHOT, like connections (one thread at a time; watch() again to hear of it again); with
+// one, level-triggered until watch() changes its events or unwatch() removes it.
 class EventSource {
  public:
   virtual ~EventSource() = default;
@@ -91,8 +97,11 @@ class HttpServer {
 
   std::size_t connections() const;
 
-  // Adds (add) or re-arms fd in the epoll set for events (EPOLLIN, EPOLLOUT), EPOLLONESHOT.
+  // Adds (add) or re-arms fd in the epoll set for events (EPOLLIN, EPOLLOUT): EPOLLONESHOT with
+  // several loops; with one (level_triggered()), it stays registered, level-triggered, and a
+  // source calls watch again only to change its events.
   bool watch(int fd, EventSource* source, unsigned events, bool add);
+  bool level_triggered() const { return level_; }
   void unwatch(int fd);
 
  private:
@@ -123,6 +132,12 @@ class HttpServer {
   bool stopping_ = false;
   std::atomic<bool> stopping_flag_{false};
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;
+  // One event loop: connections and other sources stay in the set, level-triggered, without
+  // EPOLLONESHOT (no re-arming system call per request: there is no second owner to keep
+  // out); closed connections wait in dead_ for the loop's next round.
+  const bool level_;
+  std::vector<std::unique_ptr<Conn>> dead_;
+  std::atomic<bool> has_dead_{false};
 };
 
 }  // namespace mcgw

@@ -167,7 +167,7 @@ bool PushLanes::connect(Lane* lane) {
     }
     if (ok && PQsetnonblocking(conn, 1) == 0 && PQenterPipelineMode(conn)) {
       lane->fd = PQsocket(conn);
-      lane->registered = false;
+      lane->watched = 0;
       std::lock_guard<std::mutex> lock(mutex_);
       lane->ready = true;
       return true;
@@ -191,8 +191,8 @@ void PushLanes::drop(Lane* lane) {
     lane->ready = false;
   }
   if (!lane->lease) return;
-  if (lane->registered && server_) server_->unwatch(lane->fd);
-  lane->registered = false;
+  if (lane->watched && server_) server_->unwatch(lane->fd);
+  lane->watched = 0;
   lane->lease->discard();
   lane->lease.reset();
   lane->fd = -1;
@@ -306,14 +306,21 @@ void PushLanes::send(Lane* lane, Batch b, bool may_block) {
       complete(aside);
       return;
     }
-    unsigned want = EPOLLIN | (flushed == 1 ? static_cast<unsigned>(EPOLLOUT) : 0u);
-    bool added = !lane->registered;
-    lane->registered = true;
-    if (!server_->watch(lane->fd, lane, want, added)) {
-      std::cerr << "mc-gateway: cannot watch a push lane's connection\n";
-    }
+    watch(lane, EPOLLIN | (flushed == 1 ? static_cast<unsigned>(EPOLLOUT) : 0u));
   }
   complete(aside);
+}
+
+// Under lane->mu. With several event loops every wake-up is one-shot: asked for again each
+// time. With one the lane stays in the set (level-triggered; an idle one too, so that a
+// connection the server closes is noticed and dropped at once): a system call only when the
+// events change (EPOLLOUT while libpq still has bytes to send).
+void PushLanes::watch(Lane* lane, unsigned events) {
+  if (server_->level_triggered() && lane->watched == events) return;
+  bool add = lane->watched == 0;
+  lane->watched = events;
+  if (!server_->watch(lane->fd, lane, events, add))
+    std::cerr << "mc-gateway: cannot watch a push lane's connection\n";
 }
 
 void PushLanes::on_lane_event(Lane* lane, unsigned events) {
@@ -329,7 +336,7 @@ void PushLanes::on_lane_event(Lane* lane, unsigned events) {
       if (f < 0) {
         broken = error_of(conn, nullptr);
       } else if (f == 1) {
-        server_->watch(lane->fd, lane, EPOLLIN | EPOLLOUT, false);
+        watch(lane, EPOLLIN | EPOLLOUT);
         more = false;
       }
     }
@@ -384,8 +391,8 @@ void PushLanes::on_lane_event(Lane* lane, unsigned events) {
       }
       lane->sent.clear();
       drop(lane);
-    } else if (more && !lane->sent.empty()) {
-      server_->watch(lane->fd, lane, EPOLLIN, false);
+    } else if (more && (!lane->sent.empty() || server_->level_triggered())) {
+      watch(lane, EPOLLIN);  // level-triggered: a change only after waiting to send
     }
     if (lane->sent.empty()) {
       lane->was_idle = true;

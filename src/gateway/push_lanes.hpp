@@ -133,7 +133,7 @@ class PushLanes {
     std::mutex mu;
     std::optional<Pool::Lease> lease;
     int fd = -1;
-    bool registered = false;
+    unsigned watched = 0;  // the events last asked of the server for fd; 0: not in its set
     bool was_idle = true;  // since idle_since: checked before it is trusted again
     std::chrono::steady_clock::time_point idle_since;
     std::deque<Batch> sent;
@@ -146,8 +146,9 @@ class PushLanes {
   void release(Lane* lane, std::size_t n);  // n batches of the lane done; the lane's next
   void send_all(Outgoing& out);
   void send(Lane* lane, Batch batch, bool may_block = false);
-  bool connect(Lane* lane);  // under lane->mu
-  void drop(Lane* lane);     // under lane->mu
+  bool connect(Lane* lane);                 // under lane->mu
+  void drop(Lane* lane);                    // under lane->mu
+  void watch(Lane* lane, unsigned events);  // under lane->mu
   void on_lane_event(Lane* lane, unsigned events);
   void settle(Batch& b, std::optional<DbError> error, bool* retried);
   void complete(std::vector<Job>& jobs);
