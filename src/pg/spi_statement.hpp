@@ -18,6 +18,7 @@
 #include "pg/postgres.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "executor/spi.h"
 }
 
@@ -107,6 +108,14 @@ class Statement {
   char* text_unsafe(uint64 row, Column c) const {
     return SPI_getvalue(table_->vals[row], table_->tupdesc, attnums_[c.index]);
   }
+  // Every column of a row in one pass (SPI_getbinval per column walks the tuple from its start
+  // each time once a varlena precedes it), into arrays of the result's width; `at` then reads
+  // one of them.
+  int width_unsafe() const { return table_->tupdesc->natts; }
+  void deform_unsafe(uint64 row, Datum* values, bool* isnull) const {
+    heap_deform_tuple(table_->vals[row], table_->tupdesc, values, isnull);
+  }
+  int at(Column c) const { return attnums_[c.index] - 1; }
 
   const std::string& sql() const { return sql_; }
 

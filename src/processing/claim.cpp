@@ -65,9 +65,22 @@ pg::Statement claim_statements[core::kQueueCount] = {make_claim(Queue::Rt),
 // Per queue, the work queue this backend tries first (-1: not chosen yet).
 int next_work_queue[core::kQueueCount] = {-1, -1};
 
-std::optional<std::string> text_of(const char* value) {
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
+// A text column of a deformed row: where its bytes are (in the SPI result, or detoasted), or
+// null. Plain data, taken inside pg::call; the strings are built outside it.
+struct TextRef {
+  const char* data = nullptr;
+  int len = 0;
+};
+
+TextRef text_ref_unsafe(const Datum* values, const bool* isnull, int at) {
+  if (isnull[at]) return {};
+  struct varlena* v = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(values[at]));
+  return {VARDATA_ANY(v), static_cast<int>(VARSIZE_ANY_EXHDR(v))};
+}
+
+std::optional<std::string> text_of(TextRef t) {
+  if (t.data == nullptr) return std::nullopt;
+  return std::string(t.data, static_cast<size_t>(t.len));
 }
 
 // The claim of some work queues already locked by this transaction.
@@ -99,38 +112,48 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
       return DatumGetTimestampTz(st.value_unsafe(rows - 1, due, &isnull));
     });
   std::vector<ClaimedEvent> events(rows);
+  // One row's columns, deformed once (palloc'd: plain data inside pg::call).
+  int width = pg::call([&] { return st.width_unsafe(); });
+  Datum* values = pg::call([&] { return static_cast<Datum*>(palloc(sizeof(Datum) * width)); });
+  bool* isnull = pg::call([&] { return static_cast<bool*>(palloc(sizeof(bool) * width)); });
   for (uint64 i = 0; i < rows; ++i) {
     ClaimedEvent& e = events[i];
     struct {
-      const char *type, *email, *mobile_phone, *external_id, *origin, *channel, *language, *country;
+      TextRef type, email, mobile_phone, external_id, origin, channel, language, country;
     } text;
     pg::call([&] {
-      bool isnull;
-      e.id = DatumGetInt64(st.value_unsafe(i, id, &isnull));
-      text.type = st.text_unsafe(i, type);
-      text.email = st.text_unsafe(i, email);
-      text.mobile_phone = st.text_unsafe(i, mobile_phone);
-      text.external_id = st.text_unsafe(i, external_id);
-      text.origin = st.text_unsafe(i, origin);
-      text.channel = st.text_unsafe(i, channel);
-      text.language = st.text_unsafe(i, language);
-      text.country = st.text_unsafe(i, country);
-      e.ctx = DatumGetJsonbP(st.value_unsafe(i, ctx, &isnull));
-      Datum expires = st.value_unsafe(i, expires_at, &isnull);
-      e.has_expires_at = !isnull;
-      if (!isnull) e.expires_at = DatumGetTimestampTz(expires);
-      e.error_count = DatumGetInt32(st.value_unsafe(i, error_count, &isnull));
-      e.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(st.value_unsafe(i, ctid, &isnull)));
+      st.deform_unsafe(i, values, isnull);
+      e.id = DatumGetInt64(values[st.at(id)]);
+      text.type = text_ref_unsafe(values, isnull, st.at(type));
+      text.email = text_ref_unsafe(values, isnull, st.at(email));
+      text.mobile_phone = text_ref_unsafe(values, isnull, st.at(mobile_phone));
+      text.external_id = text_ref_unsafe(values, isnull, st.at(external_id));
+      text.origin = text_ref_unsafe(values, isnull, st.at(origin));
+      text.channel = text_ref_unsafe(values, isnull, st.at(channel));
+      text.language = text_ref_unsafe(values, isnull, st.at(language));
+      text.country = text_ref_unsafe(values, isnull, st.at(country));
+      e.ctx = DatumGetJsonbP(values[st.at(ctx)]);
+      e.has_expires_at = !isnull[st.at(expires_at)];
+      if (e.has_expires_at) e.expires_at = DatumGetTimestampTz(values[st.at(expires_at)]);
+      e.error_count = DatumGetInt32(values[st.at(error_count)]);
+      e.tid = *reinterpret_cast<ItemPointer>(DatumGetPointer(values[st.at(ctid)]));
     });
-    e.type = text.type;
+    e.type = text_of(text.type).value_or(std::string());
     e.email = text_of(text.email);
     e.mobile_phone = text_of(text.mobile_phone);
     e.external_id = text_of(text.external_id);
     e.origin = text_of(text.origin);
-    e.channel = static_cast<int>(core::parse_channel(text.channel).value_or(core::Channel::Email));
+    e.channel = static_cast<int>(
+        core::parse_channel(std::string_view(text.channel.data ? text.channel.data : "",
+                                             static_cast<size_t>(text.channel.len)))
+            .value_or(core::Channel::Email));
     e.language = text_of(text.language);
     e.country = text_of(text.country);
   }
+  pg::call([&] {
+    pfree(values);
+    pfree(isnull);
+  });
   bool limited = static_cast<int>(rows) >= limit;
   int last_work_queue = rows > 0 ? core::work_queue_of(events.back().id) : -1;
   int64 elapsed = pg::call([] { return GetCurrentTimestamp(); }) - claim_began;
