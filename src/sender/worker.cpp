@@ -20,6 +20,7 @@
 #include "pg/spi_statement.hpp"
 #include "sender/claimed_message.hpp"
 #include "sender/transaction.hpp"
+#include "core/utf8_text.hpp"
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -330,12 +331,14 @@ void record_batch(Worker& w, const std::vector<Outcome>& batch) {
   pg::DatumColumn ids(Kind::Int8), statuses(Kind::Text), reasons(Kind::Text),
       message_ids(Kind::Text), retry_at(Kind::Int8), quarantines(Kind::Text), providers(Kind::Text),
       softs(Kind::Text);
-  // An empty string is "none": NULL in SQL.
+  // An empty string is "none": NULL in SQL. A reason may quote a server's reply, in any bytes:
+  // a text column takes well-formed UTF-8 only (as the JSON document of 0.4.0 did, invalid
+  // bytes become U+FFFD).
   auto text_or_null = [](pg::DatumColumn& column, const std::string& value) {
     if (value.empty())
       column.add_null();
     else
-      column.add_text(value);
+      column.add_text(core::valid_utf8_text(value));
   };
   for (const Outcome& o : batch) {
     ids.add_int8(static_cast<int64>(o.event_id));

@@ -104,7 +104,7 @@ wait_for "SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'mc sen
 wait_for "SELECT count(*) = 2 FROM mc.sender_worker WHERE run_token IS NOT NULL" 10 "each attached to its slot"
 
 # Email: one of each server behaviour, rt and batch.
-for a in ok1 ok2 ok3 unknown1 greylist1 drop1 stall1 full1 full1 full1; do push welcome "$a@example.org" >/dev/null; done
+for a in ok1 ok2 ok3 unknown1 latin1a greylist1 drop1 stall1 full1 full1 full1; do push welcome "$a@example.org" >/dev/null; done
 push welcome ok4@example.org batch >/dev/null
 t0=$(date +%s%N)
 q "SELECT mc.rt_events_processing()" >/dev/null
@@ -114,6 +114,7 @@ wait_for "SELECT count(*) = 3 FROM mc.delivery_log WHERE address LIKE 'ok_@examp
 echo "# first three rt messages sent within $(( ($(date +%s%N) - t0) / 1000000 )) ms of processing"
 wait_for "SELECT status = 'failed' AND failure_reason LIKE '550 5.1.1%' FROM mc.delivery_log WHERE address = 'unknown1@example.org'" 5 "550 5.1.1 -> failed with the reply as reason"
 wait_for "SELECT reason = 'user_unknown' FROM mc.quarantine WHERE address = 'unknown1@example.org'" 2 "and the address quarantined (user_unknown)"
+wait_for "SELECT status = 'failed' AND failure_reason = '550 5.1.1 Adresse ung' || U&'\\FFFD' || 'ltig' FROM mc.delivery_log WHERE address = 'latin1a@example.org'" 5 "a reply in Latin-1 bytes: failed, its reason stored as valid UTF-8 (U+FFFD for the byte)"
 wait_for "SELECT count(*) >= 1 FROM mc.delivery_log WHERE address = 'full1@example.org' AND status = 'pending' AND failure_reason LIKE '452 4.2.2%'" 15 "452 4.2.2 (mailbox full) -> deferred"
 wait_for "SELECT status = 'pending' AND failure_reason IS NOT NULL AND lease_token IS NULL AND lease_until > now() FROM mc.delivery_log WHERE address = 'greylist1@example.org'" 5 "451 -> deferred with a retry time"
 wait_for "SELECT status = 'pending' AND attempts >= 1 AND failure_reason IS NOT NULL FROM mc.delivery_log WHERE address = 'drop1@example.org'" 10 "connection closed mid-DATA -> deferred"

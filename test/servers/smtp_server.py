@@ -8,6 +8,7 @@ Listens on 127.0.0.1 only. The reply depends on the recipient's local part prefi
   greylist...  451 4.7.1 on the first RCPT of that address, then 250
   unknown...   550 5.1.1 <addr>: Recipient address rejected: User unknown
   full...      452 4.2.2 mailbox full
+  latin1...    550 5.1.1 with a reply text in Latin-1 bytes (not UTF-8), as some servers send
   drop...      the connection is closed after the data arrived, before the final reply
   stallrcpt... the reply to RCPT is delayed by --stall seconds
   stall...     the final reply is delayed by --stall seconds (past the client's timeout)
@@ -98,7 +99,7 @@ class Handler:
         if self.mode:
             return self.mode
         local = address.split("@", 1)[0].lower()
-        for prefix in ("greylist", "unknown", "full", "drop", "stallrcpt", "stall", "ok"):
+        for prefix in ("greylist", "unknown", "full", "latin1", "drop", "stallrcpt", "stall", "ok"):
             if local.startswith(prefix):
                 return prefix
         return "ok"
@@ -111,6 +112,8 @@ class Handler:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         if mode == "full":
             return "452 4.2.2 <%s>: mailbox full" % address
+        if mode == "latin1":
+            return b"550 5.1.1 Adresse ung\xfcltig"  # aiosmtpd writes bytes as they are
         if mode == "greylist":
             with self.recorder.lock:
                 first = address not in self.recorder.greylisted
