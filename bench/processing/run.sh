@@ -86,8 +86,8 @@ if [ "${PROFILE:-0}" = 1 ]; then  # where a 1-worker drain's time goes, untimed
   perf record -F 999 -g -p "$(head -1 "$PROFILE_DIR/pid")" -o "$PROFILE_DIR/perf.data" >/dev/null 2>&1 &
   wait "$drain"
   wait
-  # Inclusive shares of the batch's parts among the samples of the drain (each sample counted
-  # in the first part its stack shows, callee first: the parts do not nest).
+  # Inclusive shares of the batch's parts among the samples of the drain (the parts do not
+  # nest: a sample's stack shows one of them at most; "rest" is every other sample).
   perf script -i "$PROFILE_DIR/perf.data" 2>/dev/null | python3 -c '
 import sys
 parts = [("message_rows", "insert_logs_direct"), ("event_update", "update_events_direct"),

@@ -113,9 +113,12 @@ std::vector<ClaimedEvent> claim(Queue queue, TimestampTz now, const std::vector<
     });
   std::vector<ClaimedEvent> events(rows);
   // One row's columns, deformed once (palloc'd: plain data inside pg::call).
-  int width = pg::call([&] { return st.width_unsafe(); });
-  Datum* values = pg::call([&] { return static_cast<Datum*>(palloc(sizeof(Datum) * width)); });
-  bool* isnull = pg::call([&] { return static_cast<bool*>(palloc(sizeof(bool) * width)); });
+  Datum* values = nullptr;
+  bool* isnull = nullptr;
+  pg::call([&] {
+    values = static_cast<Datum*>(palloc(sizeof(Datum) * st.width_unsafe()));
+    isnull = static_cast<bool*>(palloc(sizeof(bool) * st.width_unsafe()));
+  });
   for (uint64 i = 0; i < rows; ++i) {
     ClaimedEvent& e = events[i];
     struct {
