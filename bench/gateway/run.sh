@@ -18,6 +18,9 @@
 #   GW_CASES="pgbench json soap direct_tx"   (direct_tx: a diagnostic, not a baseline, below)
 #   GW_ARGS="--token-cache-s 0"  every request looks its token up (the 0.4.0 behaviour)
 #   GW_PG_PORT=5531        the cluster's port (its socket is in a private directory)
+#   GW_SETTINGS=tuned      tuned: fsync=off, shared_buffers 512MB, no checkpoint or autovacuum in
+#                          a run; default: PostgreSQL's own settings (fsync and synchronous_commit
+#                          on: every commit waits for its WAL flush, as in production)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
 #   MC_GATEWAY=path        the gateway binary (default: pg_config --bindir, else build/)
 set -euo pipefail
@@ -55,11 +58,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The server, the same for every case: cluster.sh's fsync=off, buffers large enough that no
-# eviction or checkpoint lands in a measurement, autovacuum off (the runner vacuums between).
+# The server, the same for every case. tuned: cluster.sh's fsync=off, buffers large enough that
+# no eviction or checkpoint lands in a measurement, autovacuum off (the runner vacuums between).
+# default: PostgreSQL's defaults, fsync back on (cluster.sh turns it off; the last -c wins).
+SETTINGS=${GW_SETTINGS:-tuned}
+case $SETTINGS in
+tuned) settings=(-c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c autovacuum=off) ;;
+default) settings=(-c fsync=on) ;;
+*) echo "GW_SETTINGS: tuned or default, not '$SETTINGS'" >&2; exit 2 ;;
+esac
 cluster_init "$work/pg"
-cluster_start bench "$PORT" -c shared_buffers=512MB -c max_wal_size=4GB \
-  -c checkpoint_timeout=30min -c autovacuum=off -c max_connections=60
+cluster_start bench "$PORT" "${settings[@]}" -c max_connections=60
 q() { cluster_psql bench postgres "$1"; }
 q "CREATE EXTENSION message_center" >/dev/null
 q "CREATE ROLE shop_writer LOGIN; GRANT mc_event_writer TO shop_writer"   # only mc_event_writer
@@ -102,7 +111,7 @@ curl -sf -H 'Content-Type: application/soap+xml;charset=UTF-8' -H 'SoapAction: n
   -H "X-Session-Token: $token" --data-binary "@$work/soap.xml" \
   "$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" | grep -q '<plId xsi:type="xsd:long">' ||
   { echo "SOAP push failed" >&2; exit 1; }
-log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT"
+log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT ($SETTINGS settings)"
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -188,9 +197,9 @@ cp "$work/gw.log" "$work/gw.keep" 2>/dev/null || true
 mkdir -p "$REPO/bench/results"
 result="$REPO/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 - "$work/lines" "$started" "$load_before" "$load_after" "$RUNS" "$DURATION" "$CONNS" \
-  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" <<'PY' | tee "$result"
+  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" "$SETTINGS" <<'PY' | tee "$result"
 import statistics, sys
-lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores = sys.argv[1:]
+lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores, settings = sys.argv[1:]
 rows = {}
 for l in open(lines):
     f = l.split()
@@ -199,7 +208,7 @@ med = lambda xs: statistics.median(xs)
 def m(case, i): return med([float(f[i]) for f in rows[case]])
 print(f"## mc-gateway push, {started} UTC\n")
 print(f"{runs} runs of {dur} s per case, {conns} connections (wrk -t {wthreads}, pgbench -c {conns} -j 2),"
-      f" mc-gateway {gwargs}; {cores} cores; load average before {lb}, after {la}.\n")
+      f" mc-gateway {gwargs}; PostgreSQL {settings} settings; {cores} cores; load average before {lb}, after {la}.\n")
 print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL | events per batch |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
 def k(case, key, fmt="{:.0f}"):
