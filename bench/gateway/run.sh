@@ -22,6 +22,9 @@
 #                          a run; default: PostgreSQL's own settings (fsync and synchronous_commit
 #                          on: every commit waits for its WAL flush, as in production)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
+#   GW_CLIENT_SCHED=batch  a diagnostic, not a figure: wrk and pgbench run as SCHED_BATCH, so a
+#                          client woken by an answer does not preempt the server's processes
+#                          (what that costs them on cores they share with the client)
 #   MC_GATEWAY=path        the gateway binary (default: pg_config --bindir, else build/)
 set -euo pipefail
 
@@ -33,6 +36,12 @@ CONNS=${GW_CONNECTIONS:-8}
 WRK_THREADS=${GW_WRK_THREADS:-2}
 CASES=(${GW_CASES:-pgbench json soap direct_tx})
 PORT=${GW_PG_PORT:-5531}
+client=()
+case ${GW_CLIENT_SCHED:-normal} in
+normal) ;;
+batch) client=(chrt -b 0) ;;
+*) echo "GW_CLIENT_SCHED: normal or batch, not '$GW_CLIENT_SCHED'" >&2; exit 2 ;;
+esac
 
 log() { echo "[gateway $(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -111,7 +120,7 @@ curl -sf -H 'Content-Type: application/soap+xml;charset=UTF-8' -H 'SoapAction: n
   -H "X-Session-Token: $token" --data-binary "@$work/soap.xml" \
   "$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" | grep -q '<plId xsi:type="xsd:long">' ||
   { echo "SOAP push failed" >&2; exit 1; }
-log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT ($SETTINGS settings)"
+log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT ($SETTINGS settings, clients ${GW_CLIENT_SCHED:-normal})"
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -148,7 +157,7 @@ measure() {
     # Latency percentiles from pgbench's per-transaction log (-l: one line per transaction,
     # its 3rd field the latency in microseconds, what pgbench's own average is computed from).
     p0=$(pg_ticks)
-    out=$( { time pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
+    out=$( { time "${client[@]}" pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DURATION" -f "$work/$script.sql" \
       -h "$work/pg" -p "$PORT" -U "$user" -l --log-prefix="$work/pgb" postgres 2>&1; } 2>"$work/time")
     sleep 1  # pgbench's backends exit after it does: their CPU counts once the postmaster reaps them
     p1=$(pg_ticks)
@@ -169,7 +178,7 @@ measure() {
     local batches0 batches1
     batches0=$(batch_counts)
     c0=$(cpu_ticks "$gw_pid") p0=$(pg_ticks)
-    out=$( { time MODE=$case TOKEN=$token BODY_FILE=$body wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
+    out=$( { time env MODE=$case TOKEN=$token BODY_FILE=$body "${client[@]}" wrk -t "$WRK_THREADS" -c "$CONNS" -d "${DURATION}s" \
       -s "$HERE/post.lua" "$url" 2>&1; } 2>"$work/time")
     c1=$(cpu_ticks "$gw_pid") p1=$(pg_ticks)
     batches1=$(batch_counts)
@@ -197,9 +206,9 @@ cp "$work/gw.log" "$work/gw.keep" 2>/dev/null || true
 mkdir -p "$REPO/bench/results"
 result="$REPO/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 - "$work/lines" "$started" "$load_before" "$load_after" "$RUNS" "$DURATION" "$CONNS" \
-  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" "$SETTINGS" <<'PY' | tee "$result"
+  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" "$SETTINGS" "${GW_CLIENT_SCHED:-normal}" <<'PY' | tee "$result"
 import statistics, sys
-lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores, settings = sys.argv[1:]
+lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores, settings, csched = sys.argv[1:]
 rows = {}
 for l in open(lines):
     f = l.split()
@@ -208,7 +217,9 @@ med = lambda xs: statistics.median(xs)
 def m(case, i): return med([float(f[i]) for f in rows[case]])
 print(f"## mc-gateway push, {started} UTC\n")
 print(f"{runs} runs of {dur} s per case, {conns} connections (wrk -t {wthreads}, pgbench -c {conns} -j 2),"
-      f" mc-gateway {gwargs}; PostgreSQL {settings} settings; {cores} cores; load average before {lb}, after {la}.\n")
+      f" mc-gateway {gwargs}; PostgreSQL {settings} settings"
+      + ("" if csched == "normal" else f"; clients scheduled {csched} (a diagnostic, not a figure)")
+      + f"; {cores} cores; load average before {lb}, after {la}.\n")
 print("| case | events/s | p50 ms | p99 ms | ratio to pgbench | target | CPU µs/request: client, gateway, PostgreSQL | events per batch |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
 def k(case, key, fmt="{:.0f}"):
