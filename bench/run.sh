@@ -15,7 +15,8 @@ run "$BENCH/status_copy/run.sh"  # ~1 minute
 run "$BENCH/latency/run.sh"
 run "$BENCH/sender/run.sh"
 run "$BENCH/archiving/run.sh"
-run "$BENCH/gateway/run.sh"     # ~5 minutes
+run "$BENCH/gateway/run.sh"     # ~5 minutes (fsync=off)
+GW_SETTINGS=default GW_SKIP_SETUP=1 run "$BENCH/gateway/run.sh"   # durable commits, ~5 minutes
 run "$BENCH/xmin_horizon/run.sh"   # ~10 minutes
 run "$BENCH/bloat/run.sh"          # ~22 minutes
 run "$BENCH/crash_loop/run.sh"     # 100 crashes, a few minutes (passes or fails, measures nothing)
