@@ -69,9 +69,13 @@ $(UPGRADE_SCRIPTS): sql/$(EXTENSION)--%.sql: sql/upgrade/%.sql sql/stitch.sh $(S
 MC_CMAKE_FLAGS = $(if $(filter 1,$(WERROR)),-DMC_WERROR=ON)
 .PHONY: mc-gateway install-mc-gateway uninstall-mc-gateway
 all: mc-gateway
+# Under `make -jN` the build joins make's job server (the + passes it on); under plain `make` it
+# runs one job per core by itself (a -j of its own under a job server would make GNU make warn
+# and give the build jobs of its own beside make's).
+MC_GATEWAY_JOBS = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$$(nproc))
 mc-gateway:
 	cmake -S . -B build $(MC_CMAKE_FLAGS) >/dev/null
-	cmake --build build --target mc-gateway -j$$(nproc)
+	+cmake --build build --target mc-gateway $(MC_GATEWAY_JOBS)
 install: install-mc-gateway
 install-mc-gateway: mc-gateway
 	$(MKDIR_P) '$(DESTDIR)$(bindir)'
