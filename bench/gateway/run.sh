@@ -20,7 +20,9 @@
 #   GW_PG_PORT=5531        the cluster's port (its socket is in a private directory)
 #   GW_SETTINGS=tuned      tuned: fsync=off, shared_buffers 512MB, no checkpoint or autovacuum in
 #                          a run; default: PostgreSQL's own settings (fsync and synchronous_commit
-#                          on: every commit waits for its WAL flush, as in production)
+#                          on: every commit waits for its WAL flush, as in production); both
+#                          with max_connections 60
+#   GW_PG_ARGS="-c ..."    more server settings, after those (e.g. -c commit_delay=100)
 #   GW_SKIP_SETUP=1        do not run make && make install (use what is installed)
 #   GW_CLIENT_SCHED=batch  a diagnostic, not a figure: wrk and pgbench run as SCHED_BATCH, so a
 #                          client woken by an answer does not preempt the server's processes
@@ -77,7 +79,8 @@ default) settings=(-c fsync=on) ;;
 *) echo "GW_SETTINGS: tuned or default, not '$SETTINGS'" >&2; exit 2 ;;
 esac
 cluster_init "$work/pg"
-cluster_start bench "$PORT" "${settings[@]}" -c max_connections=60
+# shellcheck disable=SC2086
+cluster_start bench "$PORT" "${settings[@]}" -c max_connections=60 ${GW_PG_ARGS:-}
 q() { cluster_psql bench postgres "$1"; }
 q "CREATE EXTENSION message_center" >/dev/null
 q "CREATE ROLE shop_writer LOGIN; GRANT mc_event_writer TO shop_writer"   # only mc_event_writer
@@ -120,7 +123,7 @@ curl -sf -H 'Content-Type: application/soap+xml;charset=UTF-8' -H 'SoapAction: n
   -H "X-Session-Token: $token" --data-binary "@$work/soap.xml" \
   "$base/nl/jsp/soaprouter.jsp?soapAction=nms%3ArtEvent%23PushEvent" | grep -q '<plId xsi:type="xsd:long">' ||
   { echo "SOAP push failed" >&2; exit 1; }
-log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT ($SETTINGS settings, clients ${GW_CLIENT_SCHED:-normal})"
+log "mc-gateway $gw_bin on $base (${GW_ARGS:-default options}), cluster on port $PORT ($SETTINGS settings ${GW_PG_ARGS:-}, clients ${GW_CLIENT_SCHED:-normal})"
 
 reset() { q "TRUNCATE mc.rt_event" >/dev/null; q "VACUUM ANALYZE mc.rt_event" >/dev/null; q "CHECKPOINT" >/dev/null; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -206,7 +209,7 @@ cp "$work/gw.log" "$work/gw.keep" 2>/dev/null || true
 mkdir -p "$REPO/bench/results"
 result="$REPO/bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md"
 python3 - "$work/lines" "$started" "$load_before" "$load_after" "$RUNS" "$DURATION" "$CONNS" \
-  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" "$SETTINGS" "${GW_CLIENT_SCHED:-normal}" <<'PY' | tee "$result"
+  "$WRK_THREADS" "${GW_ARGS:-default options}" "$(nproc)" "$SETTINGS${GW_PG_ARGS:+ $GW_PG_ARGS}" "${GW_CLIENT_SCHED:-normal}" <<'PY' | tee "$result"
 import statistics, sys
 lines, started, lb, la, runs, dur, conns, wthreads, gwargs, cores, settings, csched = sys.argv[1:]
 rows = {}
